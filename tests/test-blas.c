@@ -48,11 +48,27 @@ test_threads (void)
   g_assert_cmpstr (inv_blas_corename (), !=, "");
 }
 
+static void
+test_choose (void)
+{
+  const struct { const char *core; bool avx512, avx2; const char *want; } cases[] = {
+    { "Prescott", true, true, "SkylakeX" }, { "Prescott", false, true, "Haswell" },
+    { "PRESCOTT", false, true, "Haswell" }, { "Prescott", false, false, NULL },
+    { "Nehalem", false, true, "Haswell" }, { "Sandybridge", true, true, "SkylakeX" },
+    { "Haswell", true, true, NULL }, { "Zen", false, true, NULL }, { "SkylakeX", true, true, NULL },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpstr (inv_blas_choose_coretype (cases[i].core, cases[i].avx512, cases[i].avx2), ==,
+                     cases[i].want);
+  g_assert_cmpfloat (inv_blas_self_check (), <, 1e-4);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/blas/sgemm", test_sgemm);
   g_test_add_func ("/blas/threads", test_threads);
+  g_test_add_func ("/blas/choose", test_choose);
   return g_test_run ();
 }
