@@ -11,6 +11,10 @@
 int inv_cli_data (int argc, char **argv);
 int inv_cli_train (int argc, char **argv);
 int inv_cli_eval (int argc, char **argv);
+int inv_cli_sweep (int argc, char **argv);
+int inv_cli_saliency (int argc, char **argv);
+int inv_cli_spectrum (int argc, char **argv);
+int inv_cli_reproduce (int argc, char **argv);
 
 /* Shared helpers (cli-common.c). */
 /* Prints "invlab COMMAND: message" to stderr. */

@@ -20,6 +20,7 @@ static const Command commands[] = {
   { "sweep", inv_cli_sweep, "metrics against the severity of a shift, as a table and a figure" },
   { "saliency", inv_cli_saliency, "saliency maps over an image's orbit, one row per model" },
   { "spectrum", inv_cli_spectrum, "singular values and non-invariant energy of first layers" },
+  { "reproduce", inv_cli_reproduce, "the paper's experiment end to end: models, metrics, figures, report" },
 };
 
 static void
