@@ -11,6 +11,7 @@ $SUDO apt-get install -y --no-install-recommends \
     libglib2.0-dev libglib2.0-bin libgtk-4-dev libcairo2-dev zlib1g-dev \
     libopenblas-dev liblapacke-dev \
     dataset-fashion-mnist \
+    python3-torch \
     xvfb xauth dbus dbus-x11 at-spi2-core \
-    desktop-file-utils appstream \
+    desktop-file-utils appstream gtk-update-icon-cache groff-base man-db libxml2-utils \
     fonts-dejavu-core
