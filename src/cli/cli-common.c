@@ -1,5 +1,6 @@
 /* Helpers shared by the invlab subcommands: messages and option parsing. */
 #include "cli.h"
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -37,7 +38,8 @@ inv_cli_parse (GOptionContext *ctx, const char *command, int *argc, char ***argv
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, argc, argv, &error))
     {
-      inv_cli_error (command, "%s (see 'invlab %s --help')", error->message, command);
+      /* Translators: an option parsing error (GLib's), then the hint. */
+      inv_cli_error (command, _("%s (see 'invlab %s --help')"), error->message, command);
       *status = INV_EXIT_USAGE;
       return FALSE;
     }
@@ -50,6 +52,6 @@ inv_cli_load_dataset (const char *command, const char *spec)
   g_autoptr (GError) error = NULL;
   InvDataset *ds = inv_dataset_load (spec, &error);
   if (!ds)
-    inv_cli_error (command, "data set '%s': %s", spec, error->message);
+    inv_cli_error (command, _("data set '%s': %s"), spec, error->message);
   return ds;
 }

@@ -1,10 +1,12 @@
 /* invlab data: print a data set's sizes, classes and pixel statistics, or
  * write one image's orbit under a group as a figure. Loading, groups and
  * drawing live in the core; this file only parses options and prints. */
+#include "config.h"
 #include "cli.h"
 #include "group.h"
 #include "json.h"
 #include "plot.h"
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,24 +26,37 @@ __lsan_default_options (void)
   return "print_suppressions=0";
 }
 
-#define DATA_SETS_HELP \
-  "Data sets (--dataset):\n" \
-  "  fashion      Fashion-MNIST from $INVLAB_FASHION_DIR or the installed copy (default)\n" \
-  "  digits       the built-in synthetic digits (digits:SEED for another seed)\n" \
-  "  idx:DIR      a folder with MNIST-named IDX files (each optionally .gz)\n" \
-  "               and an optional classes.txt\n"
+/* Translators: keep the data set names, SEED, DIR and the file names. */
+static const char *const data_sets_help =
+  N_("Data sets (--dataset):\n"
+     "  fashion      Fashion-MNIST from $INVLAB_FASHION_DIR or the installed copy (default)\n"
+     "  digits       the built-in synthetic digits (digits:SEED for another seed)\n"
+     "  idx:DIR      a folder with MNIST-named IDX files (each optionally .gz)\n"
+     "               and an optional classes.txt\n");
 
-static const char data_help[] =
-  "Usage: invlab data COMMAND [OPTIONS]\n\n"
-  "Inspect a data set, or write an image's orbit under a group as a figure.\n\n"
-  "Commands:\n"
-  "  info    print the split sizes, image size, classes and pixel statistics\n"
-  "  show    write the orbit of one image (every group element) as PNG, SVG or PDF\n\n"
-  DATA_SETS_HELP "\n"
-  "Examples:\n"
-  "  invlab data info --dataset digits\n"
-  "  invlab data show --dataset fashion --index 0 --group d4 --out orbit.png\n\n"
-  "Run 'invlab data COMMAND --help' for a command's options.\n";
+/* The help of a command: translated prose, then examples (commands, never
+ * translated). g_free. */
+static char *
+help_with_examples (const char *prose, const char *examples)
+{
+  return g_strconcat (prose, "\n", _("Examples:"), "\n", examples, NULL);
+}
+
+static void
+print_data_help (FILE *f)
+{
+  /* Translators: keep "invlab data", "info", "show" and the format names. */
+  fputs (_("Usage: invlab data COMMAND [OPTIONS]\n\n"
+           "Inspect a data set, or write an image's orbit under a group as a figure.\n\n"
+           "Commands:\n"
+           "  info    print the split sizes, image size, classes and pixel statistics\n"
+           "  show    write the orbit of one image (every group element) as PNG, SVG or PDF\n\n"), f);
+  g_autofree char *rest = help_with_examples (_(data_sets_help),
+                                              "  invlab data info --dataset digits\n"
+                                              "  invlab data show --dataset fashion --index 0 --group d4 --out orbit.png\n");
+  fputs (rest, f);
+  fputs (_("\nRun 'invlab data COMMAND --help' for a command's options.\n"), f);
+}
 
 /* Leftover positional arguments are a usage error. */
 static gboolean
@@ -49,7 +64,7 @@ check_no_args (const char *command, int argc, char **argv, int *status)
 {
   if (argc > 1)
     {
-      inv_cli_error (command, "unexpected argument '%s' (see 'invlab %s --help')", argv[1], command);
+      inv_cli_error (command, _("unexpected argument '%s' (see 'invlab %s --help')"), argv[1], command);
       *status = INV_EXIT_USAGE;
       return FALSE;
     }
@@ -66,7 +81,8 @@ load_dataset (const char *command, const char *spec, int *status)
   if (!ds)
     {
       gboolean usage = g_error_matches (error, INV_DATA_ERROR, INV_DATA_ERROR_SPEC);
-      inv_cli_error (command, "%sdata set '%s': %s", usage ? "--dataset: " : "", spec, error->message);
+      inv_cli_error (command, usage ? _("--dataset: data set '%s': %s") : _("data set '%s': %s"),
+                     spec, error->message);
       *status = usage ? INV_EXIT_USAGE : INV_EXIT_FAILURE;
     }
   return ds;
@@ -125,23 +141,68 @@ print_info_json (const InvDataset *ds, const size_t *train_count, const size_t *
   fputs (out->str, stdout);
 }
 
+/* Appends text padded with spaces to width characters (not bytes: the
+ * translations have accents), on the left when right_align. */
+static void
+append_padded (GString *out, const char *text, size_t width, gboolean right_align)
+{
+  size_t len = g_utf8_strlen (text, -1);
+  size_t pad = len < width ? width - len : 0;
+  if (!right_align)
+    g_string_append (out, text);
+  for (size_t i = 0; i < pad; i++)
+    g_string_append_c (out, ' ');
+  if (right_align)
+    g_string_append (out, text);
+}
+
 static void
 print_info_text (const InvDataset *ds, const size_t *train_count, const size_t *test_count)
 {
+  enum { NAME, TRAIN, TEST, SIZE, MEAN, STD, CLASSES, N_FIELDS };
+  const char *labels[N_FIELDS] = {
+    [NAME] = _("data set:"), [TRAIN] = _("train:"), [TEST] = _("test:"),
+    [SIZE] = _("image size:"), [MEAN] = _("pixel mean:"), [STD] = _("pixel std:"),
+    [CLASSES] = _("classes:"),
+  };
+  size_t width = 0;
+  for (int f = 0; f < N_FIELDS; f++)
+    width = MAX (width, (size_t) g_utf8_strlen (labels[f], -1) + 1);
+
   g_autoptr (GString) out = g_string_new (NULL);
-  g_string_append_printf (out, "data set:    %s (%s)\n", ds->name, ds->title);
-  g_string_append_printf (out, "train:       %zu images\n", ds->train.n);
-  g_string_append_printf (out, "test:        %zu images\n", ds->test.n);
-  g_string_append_printf (out, "image size:  %zu×%zu\n", ds->h, ds->w);
-  g_string_append (out, "pixel mean:  ");
+  append_padded (out, labels[NAME], width, FALSE);
+  g_string_append_printf (out, "%s (%s)\n", ds->name, ds->title);
+  append_padded (out, labels[TRAIN], width, FALSE);
+  g_string_append_printf (out, ngettext ("%zu image\n", "%zu images\n", ds->train.n), ds->train.n);
+  append_padded (out, labels[TEST], width, FALSE);
+  g_string_append_printf (out, ngettext ("%zu image\n", "%zu images\n", ds->test.n), ds->test.n);
+  append_padded (out, labels[SIZE], width, FALSE);
+  g_string_append_printf (out, "%zu×%zu\n", ds->h, ds->w);
+  append_padded (out, labels[MEAN], width, FALSE);
   append_double (out, ds->mean);
-  g_string_append (out, "\npixel std:   ");
+  g_string_append_c (out, '\n');
+  append_padded (out, labels[STD], width, FALSE);
   append_double (out, ds->std);
-  g_string_append_printf (out, "\nclasses:     %zu\n", ds->n_classes);
-  g_string_append_printf (out, "  %5s  %-16s %8s %8s\n", "label", "name", "train", "test");
+  g_string_append_c (out, '\n');
+  append_padded (out, labels[CLASSES], width, FALSE);
+  g_string_append_printf (out, "%zu\n", ds->n_classes);
+  /* Translators: column headers of the class table: the class number, its
+   * name, and how many training and test images it has (8 characters at most). */
+  g_string_append (out, "  ");
+  append_padded (out, C_("class table", "label"), 5, TRUE);
+  g_string_append (out, "  ");
+  append_padded (out, C_("class table", "name"), 16, FALSE);
+  g_string_append_c (out, ' ');
+  append_padded (out, C_("class table", "train"), 8, TRUE);
+  g_string_append_c (out, ' ');
+  append_padded (out, C_("class table", "test"), 8, TRUE);
+  g_string_append_c (out, '\n');
   for (size_t k = 0; k < ds->n_classes; k++)
-    g_string_append_printf (out, "  %5zu  %-16s %8zu %8zu\n", k, ds->class_names[k],
-                            train_count[k], test_count[k]);
+    {
+      g_string_append_printf (out, "  %5zu  ", k);
+      append_padded (out, ds->class_names[k], 16, FALSE);
+      g_string_append_printf (out, " %8zu %8zu\n", train_count[k], test_count[k]);
+    }
   fputs (out->str, stdout);
 }
 
@@ -153,20 +214,21 @@ data_info (int argc, char **argv)
   g_autofree char *format = NULL;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset,
-      "Data set: fashion, digits, digits:SEED or idx:DIR (default: fashion)", "SPEC" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output format: text or json (default: text)",
+      N_("Data set: fashion, digits, digits:SEED or idx:DIR (default: fashion)"), "SPEC" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("Output format: text or json (default: text)"),
       "FORMAT" },
     { NULL },
   };
   g_set_prgname ("invlab data info");
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
-  g_option_context_set_summary (ctx, "Print a data set's split sizes, image size, classes "
-                                     "(with their counts) and pixel statistics.");
-  g_option_context_set_description (ctx, DATA_SETS_HELP "\n"
-                                    "Examples:\n"
-                                    "  invlab data info\n"
-                                    "  invlab data info --dataset digits --format json\n"
-                                    "  invlab data info --dataset idx:$HOME/mnist\n");
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx, N_("Print a data set's split sizes, image size, classes "
+                                        "(with their counts) and pixel statistics."));
+  g_autofree char *description = help_with_examples (_(data_sets_help),
+                                                     "  invlab data info\n"
+                                                     "  invlab data info --dataset digits --format json\n"
+                                                     "  invlab data info --dataset idx:$HOME/mnist\n");
+  g_option_context_set_description (ctx, description);
   g_option_context_add_main_entries (ctx, entries, NULL);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, command, &argc, &argv, &status)
@@ -178,7 +240,7 @@ data_info (int argc, char **argv)
     json = TRUE;
   else if (format && strcmp (format, "text") != 0)
     {
-      inv_cli_error (command, "--format: unknown format '%s' (use text or json)", format);
+      inv_cli_error (command, _("--format: unknown format '%s' (use text or json)"), format);
       return INV_EXIT_USAGE;
     }
   g_autoptr (InvDataset) ds = load_dataset (command, dataset ? dataset : "fashion", &status);
@@ -222,27 +284,28 @@ data_show (int argc, char **argv)
   int cell = 96;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset,
-      "Data set: fashion, digits, digits:SEED or idx:DIR (default: fashion)", "SPEC" },
-    { "index", 'i', 0, G_OPTION_ARG_STRING, &index_str, "Image number in the split (default: 0)", "I" },
-    { "split", 's', 0, G_OPTION_ARG_STRING, &split_name, "Split: test or train (default: test)", "SPLIT" },
+      N_("Data set: fashion, digits, digits:SEED or idx:DIR (default: fashion)"), "SPEC" },
+    { "index", 'i', 0, G_OPTION_ARG_STRING, &index_str, N_("Image number in the split (default: 0)"), "I" },
+    { "split", 's', 0, G_OPTION_ARG_STRING, &split_name, N_("Split: test or train (default: test)"), "SPLIT" },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &group_name,
-      "Group: c4, d4, flip, trans or trans:K (default: c4)", "GROUP" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Figure to write: .png, .svg or .pdf (required)",
+      N_("Group: c4, d4, flip, trans or trans:K (default: c4)"), "GROUP" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Figure to write: .png, .svg or .pdf (required)"),
       "FILE" },
-    { "cell-size", 0, 0, G_OPTION_ARG_INT, &cell, "Width of each image in the figure (default: 96)",
+    { "cell-size", 0, 0, G_OPTION_ARG_INT, &cell, N_("Width of each image in the figure (default: 96)"),
       "PX" },
     { NULL },
   };
   g_set_prgname ("invlab data show");
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
-  g_option_context_set_summary (ctx, "Write the orbit of one image: the image transformed by "
-                                     "every element of a group,\nidentity first, each captioned "
-                                     "with its group element.");
-  g_option_context_set_description (ctx, DATA_SETS_HELP "\n"
-                                    "Examples:\n"
-                                    "  invlab data show --dataset digits --index 3 --group c4 --out orbit.png\n"
-                                    "  invlab data show --index 10 --split train --group d4 --out orbit.pdf\n"
-                                    "  invlab data show --group trans:4 --out shifts.svg\n");
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary (ctx, N_("Write the orbit of one image: the image transformed by "
+                                        "every element of a group,\nidentity first, each captioned "
+                                        "with its group element."));
+  g_autofree char *description = help_with_examples (_(data_sets_help),
+                                                     "  invlab data show --dataset digits --index 3 --group c4 --out orbit.png\n"
+                                                     "  invlab data show --index 10 --split train --group d4 --out orbit.pdf\n"
+                                                     "  invlab data show --group trans:4 --out shifts.svg\n");
+  g_option_context_set_description (ctx, description);
   g_option_context_add_main_entries (ctx, entries, NULL);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, command, &argc, &argv, &status)
@@ -254,18 +317,18 @@ data_show (int argc, char **argv)
     train = TRUE;
   else if (split_name && strcmp (split_name, "test") != 0)
     {
-      inv_cli_error (command, "--split: unknown split '%s' (use test or train)", split_name);
+      inv_cli_error (command, _("--split: unknown split '%s' (use test or train)"), split_name);
       return INV_EXIT_USAGE;
     }
   guint64 index = 0;
   if (index_str && !g_ascii_string_to_unsigned (index_str, 10, 0, G_MAXUINT64, &index, NULL))
     {
-      inv_cli_error (command, "--index: '%s' is not a non-negative integer", index_str);
+      inv_cli_error (command, _("--index: '%s' is not a non-negative integer"), index_str);
       return INV_EXIT_USAGE;
     }
   if (!out)
     {
-      inv_cli_error (command, "--out is required (see 'invlab %s --help')", command);
+      inv_cli_error (command, _("--out is required (see 'invlab %s --help')"), command);
       return INV_EXIT_USAGE;
     }
   g_autoptr (GError) error = NULL;
@@ -277,7 +340,7 @@ data_show (int argc, char **argv)
     }
   if (cell < 8 || cell > 1024)
     {
-      inv_cli_error (command, "--cell-size: %d is out of range (8 to 1024)", cell);
+      inv_cli_error (command, _("--cell-size: %d is out of range (8 to 1024)"), cell);
       return INV_EXIT_USAGE;
     }
 
@@ -288,8 +351,11 @@ data_show (int argc, char **argv)
   const char *split_label = train ? "train" : "test";
   if (index >= split->n)
     {
-      inv_cli_error (command, "--index %" G_GUINT64_FORMAT " is out of range: the %s split of %s "
-                     "has %zu images (0 to %zu)", index, split_label, ds->name, split->n, split->n - 1);
+      /* Translators: the second %s is the split's name (test or train, as
+       * given to --split), the third the data set's name. */
+      inv_cli_error (command, _("--index %llu is out of range: the %s split of %s "
+                                "has %zu images (0 to %zu)"), (unsigned long long) index, split_label, ds->name, split->n,
+                     split->n - 1);
       return INV_EXIT_USAGE;
     }
   g_autoptr (InvGroup) grp = inv_group_new (group_name ? group_name : "c4", ds->h, ds->w, &error);
@@ -325,8 +391,10 @@ data_show (int argc, char **argv)
       inv_cli_error (command, "%s", error->message);
       return INV_EXIT_FAILURE;
     }
-  printf ("wrote %s: %s image %" G_GUINT64_FORMAT " of %s (class %s) under %s, %zu images\n",
-          out, split_label, index, ds->name, ds->class_names[label], grp->name, G);
+  /* Translators: "wrote FILE: SPLIT image INDEX of DATASET (class NAME)
+   * under GROUP, N images"; SPLIT is test or train as given to --split. */
+  printf (_("wrote %s: %s image %llu of %s (class %s) under %s, %zu images\n"),
+          out, split_label, (unsigned long long) index, ds->name, ds->class_names[label], grp->name, G);
   return INV_EXIT_OK;
 }
 
@@ -335,19 +403,19 @@ inv_cli_data (int argc, char **argv)
 {
   if (argc < 2)
     {
-      fputs (data_help, stderr);
+      print_data_help (stderr);
       return INV_EXIT_USAGE;
     }
   const char *sub = argv[1];
   if (strcmp (sub, "--help") == 0 || strcmp (sub, "-h") == 0 || strcmp (sub, "help") == 0)
     {
-      fputs (data_help, stdout);
+      print_data_help (stdout);
       return INV_EXIT_OK;
     }
   if (strcmp (sub, "info") == 0)
     return data_info (argc - 1, argv + 1);
   if (strcmp (sub, "show") == 0)
     return data_show (argc - 1, argv + 1);
-  inv_cli_error ("data", "unknown command '%s' (see 'invlab data --help')", sub);
+  inv_cli_error ("data", _("unknown command '%s' (see 'invlab data --help')"), sub);
   return INV_EXIT_USAGE;
 }

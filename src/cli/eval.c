@@ -8,6 +8,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "shift.h"
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -40,40 +41,45 @@ inv_cli_eval (int argc, char **argv)
   int threads = 2;
   gboolean predicted = FALSE;
   const GOptionEntry entries[] = {
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, "Data set (default: the one the first model was trained on)", "SPEC" },
-    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, "Evaluate on the first N test images (default 1000, 0 = all)", "N" },
-    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, "Distribution shifts, e.g. noise=0.5,blur=0.2", "LIST" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "table, json or csv (default table)", "FMT" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the shifts' and the sensitivity's noise (default 0)", "S" },
-    { "saliency-predicted", 0, 0, G_OPTION_ARG_NONE, &predicted, "SIS explains the predicted class instead of the label", NULL },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default 2)", "T" },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, N_("Data set (default: the one the first model was trained on)"), "SPEC" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, N_("Evaluate on the first N test images (default 1000, 0 = all)"), "N" },
+    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, N_("Distribution shifts, e.g. noise=0.5,blur=0.2"), "LIST" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("table, json or csv (default table)"), "FMT" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the shifts' and the sensitivity's noise (default 0)"), "S" },
+    { "saliency-predicted", 0, 0, G_OPTION_ARG_NONE, &predicted, N_("SIS explains the predicted class instead of the label"), NULL },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default 2)"), "T" },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("MODEL... - evaluate invariance metrics");
+  /* Translators: MODEL... stands for one or more model files. */
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("MODEL... - evaluate invariance metrics"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Metrics: orbit_accuracy, orbit_consistency, pdi, logit_invariance, sis,\n"
-    "invariance_error, sensitivity, noninvariant_energy (mlp and tied-mlp).\n\n"
-    "Examples:\n"
+  /* Translators: keep the metric keys (orbit_accuracy, ...) and model kinds. */
+  g_autofree char *description = g_strconcat (
+    _("Metrics: orbit_accuracy, orbit_consistency, pdi, logit_invariance, sis,\n"
+      "invariance_error, sensitivity, noninvariant_energy (mlp and tied-mlp)."), "\n\n",
+    _("Examples:"), "\n"
     "  invlab eval mlp.safetensors tied.safetensors --limit 500\n"
-    "  invlab eval *.safetensors --shift noise=0.5 --format json\n");
+    "  invlab eval *.safetensors --shift noise=0.5 --format json\n", NULL);
+  g_option_context_set_description (ctx, description);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, "eval", &argc, &argv, &status))
     return status;
   if (argc < 2)
     {
-      inv_cli_error ("eval", "no model given (see 'invlab eval --help')");
+      inv_cli_error ("eval", "%s", _("no model given (see 'invlab eval --help')"));
       return INV_EXIT_USAGE;
     }
   const char *fmt = format ? format : "table";
   if (g_strcmp0 (fmt, "table") && g_strcmp0 (fmt, "json") && g_strcmp0 (fmt, "csv"))
     {
-      inv_cli_error ("eval", "--format '%s' must be table, json or csv", fmt);
+      inv_cli_error ("eval", _("--format '%s' must be table, json or csv"), fmt);
       return INV_EXIT_USAGE;
     }
   if (limit < 0 || seed < 0 || threads < 1 || threads > 256)
     {
-      inv_cli_error ("eval", "%s is out of range", limit < 0 ? "--limit" : seed < 0 ? "--seed" : "--threads");
+      /* Translators: %s is an option name (--limit, --seed, --threads). */
+      inv_cli_error ("eval", _("%s is out of range"), limit < 0 ? "--limit" : seed < 0 ? "--seed" : "--threads");
       return INV_EXIT_USAGE;
     }
   inv_blas_set_threads (threads);
@@ -118,7 +124,9 @@ inv_cli_eval (int argc, char **argv)
       InvModel *m = models->pdata[i];
       if (m->h != ds->h || m->w != ds->w || ds->n_classes > m->n_classes)
         {
-          inv_cli_error ("eval", "%s: the model takes %zu×%zu images with %zu classes; %s has %zu×%zu with %zu",
+          /* Translators: "FILE: the model takes H×W images with K classes;
+           * DATA-SET has H×W with K". */
+          inv_cli_error ("eval", _("%s: the model takes %zu×%zu images with %zu classes; %s has %zu×%zu with %zu"),
                          argv[i + 1], m->h, m->w, m->n_classes, ds->title, ds->h, ds->w, ds->n_classes);
           return INV_EXIT_FAILURE;
         }
@@ -186,10 +194,20 @@ inv_cli_eval (int argc, char **argv)
     }
   else
     {
-      g_string_append_printf (s, "%s, %zu test images, group %s%s%s\n\n", ds->title,
-                              results[0].n_images, first->group->name,
-                              shifts.n ? ", shift " : "", shifts.n ? shift_text : "");
-      g_string_append_printf (s, "%-28s", "model");
+      size_t n_images = results[0].n_images;
+      /* Translators: the table's heading: "DATA-SET, N test images, group GROUP". */
+      g_string_append_printf (s, ngettext ("%s, %zu test image, group %s", "%s, %zu test images, group %s",
+                                           n_images),
+                              ds->title, n_images, first->group->name);
+      if (shifts.n)
+        /* Translators: appended to the table's heading; %s lists the shifts (noise=0.5). */
+        g_string_append_printf (s, _(", shift %s"), shift_text);
+      g_string_append (s, "\n\n");
+      /* The header is padded by characters, not bytes: translations have accents. */
+      const char *model_header = C_("table header", "model");
+      g_string_append (s, model_header);
+      for (size_t c = g_utf8_strlen (model_header, -1); c < 28; c++)
+        g_string_append_c (s, ' ');
       for (size_t k = 0; k < INV_N_METRICS; k++)
         g_string_append_printf (s, " %10s", infos[k].abbrev);
       g_string_append_c (s, '\n');

@@ -4,6 +4,7 @@
 #include <math.h>
 #include "cli.h"
 #include "plot.h"
+#include <glib/gi18n.h>
 #include <string.h>
 
 GPtrArray *
@@ -34,7 +35,8 @@ inv_cli_models_dataset (const char *command, const char *spec, const InvModel *f
   if (!ds)
     {
       gboolean usage = g_error_matches (error, INV_DATA_ERROR, INV_DATA_ERROR_SPEC);
-      inv_cli_error (command, "%sdata set '%s': %s", usage ? "--dataset: " : "", spec, error->message);
+      inv_cli_error (command, usage ? _("--dataset: data set '%s': %s") : _("data set '%s': %s"),
+                     spec, error->message);
       *status = usage ? INV_EXIT_USAGE : INV_EXIT_FAILURE;
     }
   return ds;
@@ -45,7 +47,7 @@ inv_cli_model_fits (const char *command, const char *path, const InvModel *m, co
 {
   if (m->h == ds->h && m->w == ds->w && ds->n_classes <= m->n_classes)
     return TRUE;
-  inv_cli_error (command, "%s: the model takes %zu×%zu images with %zu classes; %s has %zu×%zu with %zu",
+  inv_cli_error (command, _("%s: the model takes %zu×%zu images with %zu classes; %s has %zu×%zu with %zu"),
                  path, m->h, m->w, m->n_classes, ds->title, ds->h, ds->w, ds->n_classes);
   return FALSE;
 }
@@ -105,7 +107,8 @@ inv_cli_check_out_path (const char *command, const char *flag, const char *path,
   if (inv_plot_format_from_path (path, &fmt, &error))
     return TRUE;
   if (csv_ok)
-    inv_cli_error (command, "%s: %s: unknown format (the name must end in .csv, .png, .svg or .pdf)",
+    /* Translators: "--out: FILE: unknown format (...)". */
+    inv_cli_error (command, _("%s: %s: unknown format (the name must end in .csv, .png, .svg or .pdf)"),
                    flag, path);
   else
     inv_cli_error (command, "%s: %s", flag, error->message);

@@ -1,8 +1,11 @@
 /* invlab: the headless command line of Invariance Lab. Dispatches to one
- * subcommand; every numerical step happens in the core library. */
+ * subcommand; every numerical step happens in the core library. Messages are
+ * translated through gettext; INVLAB_LOCALEDIR overrides where the catalogs
+ * are looked up (tests point it at the build tree's po/). */
 #include "config.h"
 #include "cli.h"
 #include "blas.h"
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 #include <locale.h>
@@ -14,33 +17,42 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-  { "data", inv_cli_data, "inspect a data set or write an image's orbit as PNG" },
-  { "train", inv_cli_train, "train one model and save it as safetensors" },
-  { "eval", inv_cli_eval, "evaluate saved models' invariance metrics" },
-  { "sweep", inv_cli_sweep, "metrics against the severity of a shift, as a table and a figure" },
-  { "saliency", inv_cli_saliency, "saliency maps over an image's orbit, one row per model" },
-  { "spectrum", inv_cli_spectrum, "singular values and non-invariant energy of first layers" },
-  { "reproduce", inv_cli_reproduce, "the paper's experiment end to end: models, metrics, figures, report" },
+  { "data", inv_cli_data, N_("inspect a data set or write an image's orbit as PNG") },
+  { "train", inv_cli_train, N_("train one model and save it as safetensors") },
+  { "eval", inv_cli_eval, N_("evaluate saved models' invariance metrics") },
+  { "sweep", inv_cli_sweep, N_("metrics against the severity of a shift, as a table and a figure") },
+  { "saliency", inv_cli_saliency, N_("saliency maps over an image's orbit, one row per model") },
+  { "spectrum", inv_cli_spectrum, N_("singular values and non-invariant energy of first layers") },
+  { "reproduce", inv_cli_reproduce, N_("the paper's experiment end to end: models, metrics, figures, report") },
 };
 
 static void
 print_help (FILE *f)
 {
-  fprintf (f, "Usage: invlab COMMAND [OPTIONS]\n\n"
-              "Invariance Lab: is a neural network genuinely invariant to a group,\n"
-              "or only on its training data?\n\nCommands:\n");
+  /* Translators: COMMAND and OPTIONS are placeholders; keep "invlab" and
+   * the option names. */
+  fputs (_("Usage: invlab COMMAND [OPTIONS]\n\n"
+           "Invariance Lab: is a neural network genuinely invariant to a group,\n"
+           "or only on its training data?\n\nCommands:\n"), f);
   for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf (f, "\nOptions:\n  --help       show this help\n"
-              "  --version    print the version (with --verbose: the BLAS kernels)\n\n"
-              "Run 'invlab COMMAND --help' for a command's options.\n"
-              "Exit status: 0 success, 1 runtime failure, 2 usage error.\n");
+    fprintf (f, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fputs (_("\nOptions:\n  --help       show this help\n"
+           "  --version    print the version (with --verbose: the BLAS kernels)\n\n"
+           "Run 'invlab COMMAND --help' for a command's options.\n"
+           "Exit status: 0 success, 1 runtime failure, 2 usage error.\n"), f);
 }
 
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* Numbers in tables, JSON, CSV and reports are machine-readable: always a
+   * decimal point, whatever the language of the messages. */
+  setlocale (LC_NUMERIC, "C");
+  const char *localedir = g_getenv ("INVLAB_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   inv_blas_autoselect (argv);
   if (argc < 2)
     {
@@ -56,12 +68,16 @@ main (int argc, char **argv)
     {
       printf ("invlab %s\n", INVLAB_VERSION);
       if (argc > 2 && strcmp (argv[2], "--verbose") == 0)
-        printf ("BLAS: %s; %d threads\n", inv_blas_selection_reason (), inv_blas_get_threads ());
+        {
+          int threads = inv_blas_get_threads ();
+          printf (ngettext ("BLAS: %s; %d thread\n", "BLAS: %s; %d threads\n", (unsigned long) threads),
+                  inv_blas_selection_reason (), threads);
+        }
       return INV_EXIT_OK;
     }
   for (size_t i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       return commands[i].run (argc - 1, argv + 1);
-  fprintf (stderr, "invlab: unknown command '%s' (see 'invlab --help')\n", argv[1]);
+  fprintf (stderr, _("invlab: unknown command '%s' (see 'invlab --help')\n"), argv[1]);
   return INV_EXIT_USAGE;
 }

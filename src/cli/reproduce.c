@@ -16,6 +16,7 @@
 #include "sweep.h"
 #include "train.h"
 #include "util.h"
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -75,7 +76,8 @@ train_progress_cb (const InvTrainProgress *p, gpointer data)
   double now = inv_now ();
   if (now - last > 5 || p->step == p->total_steps)
     {
-      fprintf (stderr, "  %s: epoch %zu/%zu step %zu/%zu loss %.4f %.0f img/s\n",
+      /* Translators: "  FAMILY: epoch ..."; the family's id stays English. */
+      fprintf (stderr, _("  %s: epoch %zu/%zu step %zu/%zu loss %.4f %.0f img/s\n"),
                (const char *) data, p->epoch, p->epochs, p->step, p->total_steps, p->loss,
                p->images_per_sec);
       last = now;
@@ -103,8 +105,10 @@ train_families (Run *r, GError **error)
       g_autoptr (InvTrainer) t = inv_trainer_new (m, r->ds, &cfg, error);
       if (!t)
         return FALSE;
-      fprintf (stderr, "training %s (%s, λ = %g, %s)\n", families[f].title, inv_model_kind_name (kind),
-               cfg.lambda, cfg.augment == INV_AUGMENT_ORBIT ? "orbit-augmented" : "identity images");
+      /* Translators: "training FAMILY (MODEL-KIND, λ = VALUE, AUGMENTATION)";
+       * the family's name is the one of the (English) report. */
+      fprintf (stderr, _("training %s (%s, λ = %g, %s)\n"), families[f].title, inv_model_kind_name (kind),
+               cfg.lambda, cfg.augment == INV_AUGMENT_ORBIT ? _("orbit-augmented") : _("identity images"));
       double t0 = inv_now ();
       if (!inv_trainer_run (t, train_progress_cb, (gpointer) families[f].id, NULL, error))
         return FALSE;
@@ -127,7 +131,7 @@ evaluate_all (Run *r, GError **error)
   eval.seed = (uint64_t) r->seed;
   for (int f = 0; f < N_FAMILIES; f++)
     {
-      fprintf (stderr, "evaluating %s\n", families[f].title);
+      fprintf (stderr, _("evaluating %s\n"), families[f].title);
       if (!inv_evaluate (r->models[f], &r->ds->test, &eval, &r->in_dist[f], error))
         return FALSE;
       size_t n_sv = 0;
@@ -441,7 +445,7 @@ run_command (Run *r, int (*command) (int, char **), const char *name, const char
   int status = command ((int) args->len - 1, argv);
   if (status != INV_EXIT_OK)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "invlab %s failed (exit %d)", name, status);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("invlab %s failed (exit %d)"), name, status);
       return FALSE;
     }
   return TRUE;
@@ -482,35 +486,38 @@ inv_cli_reproduce (int argc, char **argv)
   g_autofree char *args = g_strjoinv (" ", argv);
   g_autofree char *command = g_strconcat ("invlab ", args, NULL);
   const GOptionEntry entries[] = {
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &r.dataset, "Data set (default fashion)", "SPEC" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &r.group, "Group (default c4)", "NAME" },
-    { "arch", 0, 0, G_OPTION_ARG_STRING, &r.arch, "mlp (default; weight-tied twin tied-mlp) or cnn (twin gcnn)", "ARCH" },
-    { "quick", 'q', 0, G_OPTION_ARG_NONE, &r.quick, "A small budget: under 3 minutes on 2 cores", NULL },
-    { "reg", 0, 0, G_OPTION_ARG_DOUBLE, &r.lambda, "λ of the regularized family (default 1)", "LAMBDA" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT64, &r.epochs, "Epochs (default 10, quick 1)", "N" },
-    { "limit", 'n', 0, G_OPTION_ARG_INT64, &r.limit, "Training images (default all)", "N" },
-    { "eval-limit", 0, 0, G_OPTION_ARG_INT64, &r.eval_limit, "Test images evaluated (default 2000, quick 500)", "N" },
-    { "steps", 0, 0, G_OPTION_ARG_INT64, &r.steps, "Severities per shift, 0 … 1 (default 5)", "S" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &r.seed, "Seed (default 1)", "S" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &r.threads, "BLAS threads (default 2)", "T" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &r.out, "Output folder (created)", "DIR" },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &r.dataset, N_("Data set (default fashion)"), "SPEC" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &r.group, N_("Group (default c4)"), "NAME" },
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &r.arch, N_("mlp (default; weight-tied twin tied-mlp) or cnn (twin gcnn)"), "ARCH" },
+    { "quick", 'q', 0, G_OPTION_ARG_NONE, &r.quick, N_("A small budget: under 3 minutes on 2 cores"), NULL },
+    { "reg", 0, 0, G_OPTION_ARG_DOUBLE, &r.lambda, N_("λ of the regularized family (default 1)"), "LAMBDA" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT64, &r.epochs, N_("Epochs (default 10, quick 1)"), "N" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT64, &r.limit, N_("Training images (default all)"), "N" },
+    { "eval-limit", 0, 0, G_OPTION_ARG_INT64, &r.eval_limit, N_("Test images evaluated (default 2000, quick 500)"), "N" },
+    { "steps", 0, 0, G_OPTION_ARG_INT64, &r.steps, N_("Severities per shift, 0 … 1 (default 5)"), "S" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &r.seed, N_("Seed (default 1)"), "S" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &r.threads, N_("BLAS threads (default 2)"), "T" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &r.out, N_("Output folder (created)"), "DIR" },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- reproduce the paper's experiment");
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("- reproduce the paper's experiment"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Trains the unconstrained (λ = 0), regularized (λ = 1) and weight-tied families and an\n"
-    "un-augmented baseline, evaluates them in distribution and under every shift, and writes\n"
-    "DIR/report.md, DIR/metrics.json, the figures and the models.\n\n"
-    "Examples:\n"
+  /* Translators: keep DIR and the file names. */
+  g_autofree char *description = g_strconcat (
+    _("Trains the unconstrained (λ = 0), regularized (λ = 1) and weight-tied families and an\n"
+      "un-augmented baseline, evaluates them in distribution and under every shift, and writes\n"
+      "DIR/report.md, DIR/metrics.json, the figures and the models."), "\n\n",
+    _("Examples:"), "\n"
     "  invlab reproduce --quick --out repro-quick\n"
-    "  invlab reproduce --dataset fashion --group c4 --out repro\n");
+    "  invlab reproduce --dataset fashion --group c4 --out repro\n", NULL);
+  g_option_context_set_description (ctx, description);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, "reproduce", &argc, &argv, &status))
     goto done;
   if (!r.out)
     {
-      inv_cli_error ("reproduce", "--out DIR is required");
+      inv_cli_error ("reproduce", "%s", _("--out DIR is required"));
       status = INV_EXIT_USAGE;
       goto done;
     }
@@ -518,7 +525,7 @@ inv_cli_reproduce (int argc, char **argv)
     r.arch = g_strdup ("mlp");
   if (g_strcmp0 (r.arch, "mlp") && g_strcmp0 (r.arch, "cnn"))
     {
-      inv_cli_error ("reproduce", "--arch '%s' must be mlp or cnn", r.arch);
+      inv_cli_error ("reproduce", _("--arch '%s' must be mlp or cnn"), r.arch);
       status = INV_EXIT_USAGE;
       goto done;
     }
@@ -535,16 +542,16 @@ inv_cli_reproduce (int argc, char **argv)
     r.eval_limit = r.quick ? 500 : 2000;
   if (r.epochs < 1 || r.steps < 2 || r.steps > 32 || r.threads < 1 || r.seed < 0 || !(r.lambda > 0))
     {
-      inv_cli_error ("reproduce", "%s is out of range",
-                     r.epochs < 1 ? "--epochs" : r.steps < 2 || r.steps > 32 ? "--steps (2 to 32)"
-                     : r.threads < 1 ? "--threads" : r.seed < 0 ? "--seed" : "--reg (must be > 0)");
+      inv_cli_error ("reproduce", _("%s is out of range"),
+                     r.epochs < 1 ? "--epochs" : r.steps < 2 || r.steps > 32 ? _("--steps (2 to 32)")
+                     : r.threads < 1 ? "--threads" : r.seed < 0 ? "--seed" : _("--reg (must be > 0)"));
       status = INV_EXIT_USAGE;
       goto done;
     }
   inv_blas_set_threads (r.threads);
   if (g_mkdir_with_parents (r.out, 0755) != 0)
     {
-      inv_cli_error ("reproduce", "cannot create folder %s: %s", r.out, g_strerror (errno));
+      inv_cli_error ("reproduce", _("cannot create folder %s: %s"), r.out, g_strerror (errno));
       status = INV_EXIT_FAILURE;
       goto done;
     }
@@ -572,7 +579,8 @@ inv_cli_reproduce (int argc, char **argv)
       status = INV_EXIT_FAILURE;
       goto done;
     }
-  printf ("%s/report.md: %zu of %zu claims held (%.0f s)\n", r.out, r.n_held, r.n_claims, inv_now () - t0);
+  /* Translators: "DIR/report.md: N of M claims held (SECONDS s)". */
+  printf (_("%s/report.md: %zu of %zu claims held (%.0f s)\n"), r.out, r.n_held, r.n_claims, inv_now () - t0);
 
 done:
   for (int f = 0; f < N_FAMILIES; f++)

@@ -2,12 +2,14 @@
  * column per group element, each cell the transformed input, its saliency
  * map and the predicted class with its probability — as PNG, SVG or PDF.
  * Maps and predictions come from inv_saliency_orbit (core). */
+#include "config.h"
 #include "cli.h"
 #include "blas.h"
 #include "figures-common.h"
 #include "group.h"
 #include "plot.h"
 #include "saliency.h"
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,59 +34,62 @@ inv_cli_saliency (int argc, char **argv)
   gint64 seed = 0;
   int cell = 80, threads = 2;
   const GOptionEntry entries[] = {
-    { "index", 'i', 0, G_OPTION_ARG_STRING, &index_str, "Image number in the split (required)", "I" },
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, "gradient, gradxinput, smoothgrad or ig (default gradient)", "METHOD" },
-    { "align", 'a', 0, G_OPTION_ARG_NONE, &align, "Move each map back to the identity orientation (g⁻¹·s(g·x))", NULL },
-    { "predicted", 0, 0, G_OPTION_ARG_NONE, &predicted, "Explain the class predicted for the identity image instead of the label", NULL },
-    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, "Distribution shifts applied to the image first, e.g. noise=0.3,blur=0.2", "LIST" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the shifts' noise (default 0)", "S" },
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, "Data set (default: the one the first model was trained on)", "SPEC" },
-    { "split", 0, 0, G_OPTION_ARG_STRING, &split_name, "test or train (default test)", "SPLIT" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &group_name, "Group of the columns (default: the first model's)", "GROUP" },
-    { "cmap", 0, 0, G_OPTION_ARG_STRING, &cmap_name, "Colour map: diverging (signed) or viridis (|saliency|) (default diverging)", "MAP" },
-    { "layout", 0, 0, G_OPTION_ARG_STRING, &layout_name, "side (input beside its map) or overlay (default side)", "LAYOUT" },
-    { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_name, "Colour range: row (per model) or shared (default row)", "SCALE" },
-    { "cell-size", 0, 0, G_OPTION_ARG_INT, &cell, "Width of each image in the figure (default 80)", "PX" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Figure to write: .png, .svg or .pdf (required)", "FILE" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default 2)", "T" },
+    { "index", 'i', 0, G_OPTION_ARG_STRING, &index_str, N_("Image number in the split (required)"), "I" },
+    { "method", 'm', 0, G_OPTION_ARG_STRING, &method_name, N_("gradient, gradxinput, smoothgrad or ig (default gradient)"), "METHOD" },
+    { "align", 'a', 0, G_OPTION_ARG_NONE, &align, N_("Move each map back to the identity orientation (g⁻¹·s(g·x))"), NULL },
+    { "predicted", 0, 0, G_OPTION_ARG_NONE, &predicted, N_("Explain the class predicted for the identity image instead of the label"), NULL },
+    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, N_("Distribution shifts applied to the image first, e.g. noise=0.3,blur=0.2"), "LIST" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the shifts' noise (default 0)"), "S" },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, N_("Data set (default: the one the first model was trained on)"), "SPEC" },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &split_name, N_("test or train (default test)"), "SPLIT" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group_name, N_("Group of the columns (default: the first model's)"), "GROUP" },
+    { "cmap", 0, 0, G_OPTION_ARG_STRING, &cmap_name, N_("Colour map: diverging (signed) or viridis (|saliency|) (default diverging)"), "MAP" },
+    { "layout", 0, 0, G_OPTION_ARG_STRING, &layout_name, N_("side (input beside its map) or overlay (default side)"), "LAYOUT" },
+    { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_name, N_("Colour range: row (per model) or shared (default row)"), "SCALE" },
+    { "cell-size", 0, 0, G_OPTION_ARG_INT, &cell, N_("Width of each image in the figure (default 80)"), "PX" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Figure to write: .png, .svg or .pdf (required)"), "FILE" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default 2)"), "T" },
     { NULL },
   };
   g_set_prgname ("invlab saliency");
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("MODEL... - saliency maps over an image's orbit");
+  /* Translators: MODEL... stands for one or more model files. */
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("MODEL... - saliency maps over an image's orbit"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "One row per model, one column per group element (identity first). Each cell\n"
-    "shows the transformed input, its saliency map for the image's label (or the\n"
-    "predicted class) and the model's prediction with its probability. A genuinely\n"
-    "invariant model's aligned maps are identical across a row.\n\n"
-    "Examples:\n"
+  g_autofree char *description = g_strconcat (
+    _("One row per model, one column per group element (identity first). Each cell\n"
+      "shows the transformed input, its saliency map for the image's label (or the\n"
+      "predicted class) and the model's prediction with its probability. A genuinely\n"
+      "invariant model's aligned maps are identical across a row."), "\n\n",
+    _("Examples:"), "\n"
     "  invlab saliency mlp.safetensors tied.safetensors --index 7 --out grid.png\n"
     "  invlab saliency *.safetensors --index 7 --align --method smoothgrad --out aligned.pdf\n"
-    "  invlab saliency mlp.safetensors --index 3 --shift blur=0.3 --cmap viridis --out blur.svg\n");
+    "  invlab saliency mlp.safetensors --index 3 --shift blur=0.3 --cmap viridis --out blur.svg\n", NULL);
+  g_option_context_set_description (ctx, description);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, command, &argc, &argv, &status))
     return status;
   if (argc < 2)
     {
-      inv_cli_error (command, "no model given (see 'invlab saliency --help')");
+      inv_cli_error (command, "%s", _("no model given (see 'invlab saliency --help')"));
       return INV_EXIT_USAGE;
     }
   InvSaliencyMethod method = INV_SALIENCY_GRADIENT;
   if (method_name && !inv_saliency_method_from_name (method_name, &method))
     {
-      inv_cli_error (command, "--method: unknown method '%s' (use gradient, gradxinput, smoothgrad or ig)",
+      inv_cli_error (command, _("--method: unknown method '%s' (use gradient, gradxinput, smoothgrad or ig)"),
                      method_name);
       return INV_EXIT_USAGE;
     }
   guint64 index = 0;
   if (!index_str)
     {
-      inv_cli_error (command, "--index is required (see 'invlab saliency --help')");
+      inv_cli_error (command, "%s", _("--index is required (see 'invlab saliency --help')"));
       return INV_EXIT_USAGE;
     }
   if (!g_ascii_string_to_unsigned (index_str, 10, 0, G_MAXUINT64, &index, NULL))
     {
-      inv_cli_error (command, "--index: '%s' is not a non-negative integer", index_str);
+      inv_cli_error (command, _("--index: '%s' is not a non-negative integer"), index_str);
       return INV_EXIT_USAGE;
     }
   gboolean train = FALSE;
@@ -92,13 +97,13 @@ inv_cli_saliency (int argc, char **argv)
     train = TRUE;
   else if (split_name && strcmp (split_name, "test") != 0)
     {
-      inv_cli_error (command, "--split: unknown split '%s' (use test or train)", split_name);
+      inv_cli_error (command, _("--split: unknown split '%s' (use test or train)"), split_name);
       return INV_EXIT_USAGE;
     }
   InvColormap cmap = INV_COLORMAP_DIVERGING;
   if (cmap_name && (!inv_colormap_from_name (cmap_name, &cmap) || cmap == INV_COLORMAP_GRAY))
     {
-      inv_cli_error (command, "--cmap: unknown colour map '%s' (use diverging or viridis)", cmap_name);
+      inv_cli_error (command, _("--cmap: unknown colour map '%s' (use diverging or viridis)"), cmap_name);
       return INV_EXIT_USAGE;
     }
   InvPlotSaliencyLayout layout = INV_PLOT_SALIENCY_SIDE_BY_SIDE;
@@ -106,7 +111,7 @@ inv_cli_saliency (int argc, char **argv)
     layout = INV_PLOT_SALIENCY_OVERLAY;
   else if (layout_name && strcmp (layout_name, "side") != 0)
     {
-      inv_cli_error (command, "--layout: unknown layout '%s' (use side or overlay)", layout_name);
+      inv_cli_error (command, _("--layout: unknown layout '%s' (use side or overlay)"), layout_name);
       return INV_EXIT_USAGE;
     }
   InvPlotSaliencyScale scale = INV_PLOT_SCALE_ROW;
@@ -114,22 +119,22 @@ inv_cli_saliency (int argc, char **argv)
     scale = INV_PLOT_SCALE_SHARED;
   else if (scale_name && strcmp (scale_name, "row") != 0)
     {
-      inv_cli_error (command, "--scale: unknown scale '%s' (use row or shared)", scale_name);
+      inv_cli_error (command, _("--scale: unknown scale '%s' (use row or shared)"), scale_name);
       return INV_EXIT_USAGE;
     }
   if (cell < 8 || cell > 1024)
     {
-      inv_cli_error (command, "--cell-size: %d is out of range (8 to 1024)", cell);
+      inv_cli_error (command, _("--cell-size: %d is out of range (8 to 1024)"), cell);
       return INV_EXIT_USAGE;
     }
   if (seed < 0 || threads < 1 || threads > 256)
     {
-      inv_cli_error (command, "%s is out of range", seed < 0 ? "--seed" : "--threads");
+      inv_cli_error (command, _("%s is out of range"), seed < 0 ? "--seed" : "--threads");
       return INV_EXIT_USAGE;
     }
   if (!out)
     {
-      inv_cli_error (command, "--out is required (see 'invlab saliency --help')");
+      inv_cli_error (command, _("--out is required (see 'invlab %s --help')"), command);
       return INV_EXIT_USAGE;
     }
   if (!inv_cli_check_out_path (command, "--out", out, FALSE))
@@ -151,8 +156,8 @@ inv_cli_saliency (int argc, char **argv)
   const char *split_label = train ? "train" : "test";
   if (index >= split->n)
     {
-      inv_cli_error (command, "--index %" G_GUINT64_FORMAT " is out of range: the %s split of %s "
-                     "has %zu images (0 to %zu)", index, split_label, ds->name, split->n,
+      inv_cli_error (command, _("--index %llu is out of range: the %s split of %s "
+                                "has %zu images (0 to %zu)"), (unsigned long long) index, split_label, ds->name, split->n,
                      split->n ? split->n - 1 : 0);
       return INV_EXIT_USAGE;
     }
@@ -248,7 +253,10 @@ inv_cli_saliency (int argc, char **argv)
       inv_cli_error (command, "%s", error->message);
       return INV_EXIT_FAILURE;
     }
-  printf ("wrote %s: %zu models × %zu group elements (%s), %s image %" G_GUINT64_FORMAT " of %s\n",
-          out, M, G, grp->name, split_label, index, ds->name);
+  /* Translators: "wrote FILE: N models × G group elements (GROUP), SPLIT
+   * image INDEX of DATA-SET"; SPLIT is test or train as given to --split. */
+  printf (ngettext ("wrote %s: %zu model × %zu group elements (%s), %s image %llu of %s\n",
+                    "wrote %s: %zu models × %zu group elements (%s), %s image %llu of %s\n", M),
+          out, M, G, grp->name, split_label, (unsigned long long) index, ds->name);
   return INV_EXIT_OK;
 }

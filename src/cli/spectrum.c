@@ -1,11 +1,13 @@
 /* invlab spectrum: the singular values of each model's first layer and, for
  * fully-connected first layers, the non-invariant energy fraction on test
  * images, as a log-scale figure or a CSV. Numerics: spectrum.h (core). */
+#include "config.h"
 #include "cli.h"
 #include "blas.h"
 #include "figures-common.h"
 #include "plot.h"
 #include "spectrum.h"
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,45 +29,50 @@ inv_cli_spectrum (int argc, char **argv)
   gint64 limit = 1000, seed = 0;
   int threads = 2;
   const GOptionEntry entries[] = {
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write a figure (.png, .svg, .pdf) or a table (.csv) (required)", "FILE" },
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, "Data set of the energy (default: the one the first model was trained on)", "SPEC" },
-    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, "Energy over the first N test images (default 1000, 0 = all)", "N" },
-    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, "Distribution shifts applied to those images, e.g. noise=0.5", "LIST" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the shifts' noise (default 0)", "S" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default 2)", "T" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write a figure (.png, .svg, .pdf) or a table (.csv) (required)"), "FILE" },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, N_("Data set of the energy (default: the one the first model was trained on)"), "SPEC" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, N_("Energy over the first N test images (default 1000, 0 = all)"), "N" },
+    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, N_("Distribution shifts applied to those images, e.g. noise=0.5"), "LIST" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the shifts' noise (default 0)"), "S" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default 2)"), "T" },
     { NULL },
   };
   g_set_prgname ("invlab spectrum");
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("MODEL... - spectra of the models' first layers");
+  /* Translators: MODEL... stands for one or more model files. */
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("MODEL... - spectra of the models' first layers"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "The singular values of each model's first layer as a matrix (fc: out×n; conv:\n"
-    "out×(in·k·k)), largest first, and for mlp and tied-mlp the non-invariant\n"
-    "energy fraction ‖W(I − P)X‖ / ‖WX‖ over test images X (n/a for cnn and gcnn).\n"
-    "The CSV has one row per singular value: model, kind, index (from 1),\n"
-    "singular_value, energy (empty when not applicable).\n\n"
-    "Examples:\n"
+  /* Translators: keep the formula, the model kinds and the CSV column names
+   * (model, kind, index, singular_value, energy). */
+  g_autofree char *description = g_strconcat (
+    _("The singular values of each model's first layer as a matrix (fc: out×n; conv:\n"
+      "out×(in·k·k)), largest first, and for mlp and tied-mlp the non-invariant\n"
+      "energy fraction ‖W(I − P)X‖ / ‖WX‖ over test images X (n/a for cnn and gcnn).\n"
+      "The CSV has one row per singular value: model, kind, index (from 1),\n"
+      "singular_value, energy (empty when not applicable)."), "\n\n",
+    _("Examples:"), "\n"
     "  invlab spectrum mlp.safetensors reg.safetensors tied.safetensors --out spectrum.svg\n"
     "  invlab spectrum *.safetensors --out spectrum.csv --limit 500\n"
-    "  invlab spectrum mlp.safetensors --shift noise=0.5 --out noisy.png\n");
+    "  invlab spectrum mlp.safetensors --shift noise=0.5 --out noisy.png\n", NULL);
+  g_option_context_set_description (ctx, description);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, command, &argc, &argv, &status))
     return status;
   if (argc < 2)
     {
-      inv_cli_error (command, "no model given (see 'invlab spectrum --help')");
+      inv_cli_error (command, "%s", _("no model given (see 'invlab spectrum --help')"));
       return INV_EXIT_USAGE;
     }
   if (!out)
     {
-      inv_cli_error (command, "--out is required (see 'invlab spectrum --help')");
+      inv_cli_error (command, _("--out is required (see 'invlab %s --help')"), command);
       return INV_EXIT_USAGE;
     }
   if (!inv_cli_check_out_path (command, "--out", out, TRUE))
     return INV_EXIT_USAGE;
   if (limit < 0 || seed < 0 || threads < 1 || threads > 256)
     {
-      inv_cli_error (command, "%s is out of range", limit < 0 ? "--limit" : seed < 0 ? "--seed" : "--threads");
+      inv_cli_error (command, _("%s is out of range"), limit < 0 ? "--limit" : seed < 0 ? "--seed" : "--threads");
       return INV_EXIT_USAGE;
     }
   inv_blas_set_threads (threads);
@@ -151,7 +158,7 @@ inv_cli_spectrum (int argc, char **argv)
         }
       if (!g_file_set_contents (out, s->str, (gssize) s->len, &error))
         {
-          inv_cli_error (command, "cannot write %s: %s", out, error->message);
+          inv_cli_error (command, _("cannot write %s: %s"), out, error->message);
           rc = INV_EXIT_FAILURE;
         }
     }
@@ -194,7 +201,9 @@ inv_cli_spectrum (int argc, char **argv)
       {
         char e[32];
         format_energy (e, sizeof e, energy[i]);
-        printf ("%s: %s, %zu singular values (largest %.4g, smallest %.4g), non-invariant energy %s\n",
+        /* Translators: "FILE: MODEL-KIND, N singular values (largest X, smallest
+         * Y), non-invariant energy E"; E may be n/a. */
+        printf (_("%s: %s, %zu singular values (largest %.4g, smallest %.4g), non-invariant energy %s\n"),
                 argv[i + 1], inv_model_kind_name (((InvModel *) models->pdata[i])->kind), n_sv[i],
                 n_sv[i] ? svs[i][0] : NAN, n_sv[i] ? svs[i][n_sv[i] - 1] : NAN, e);
       }

@@ -1,6 +1,7 @@
 /* invlab sweep: every metric of saved models at evenly spaced severities of
  * one shift kind, as a table (CSV, JSON or text) and a small-multiples figure
  * with one panel per metric. The sweep itself is inv_sweep_run (core). */
+#include "config.h"
 #include "cli.h"
 #include "blas.h"
 #include "figures-common.h"
@@ -8,6 +9,7 @@
 #include "metrics.h"
 #include "plot.h"
 #include "sweep.h"
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +29,8 @@ static void
 shift_kinds_list (GString *s)
 {
   for (int k = 0; k < INV_SHIFT_N_KINDS; k++)
-    g_string_append_printf (s, "%s%s", k ? (k == INV_SHIFT_N_KINDS - 1 ? " or " : ", ") : "",
+    /* Translators: joins the last two choices of a list ("noise, blur or mix"). */
+    g_string_append_printf (s, "%s%s", k ? (k == INV_SHIFT_N_KINDS - 1 ? C_("list", " or ") : ", ") : "",
                             inv_shift_kind_name ((InvShiftKind) k));
 }
 
@@ -103,8 +106,17 @@ write_table (GString *s, const Sweep *sw, const InvDataset *ds)
   for (size_t i = 0; i < sw->models->len; i++)
     {
       g_autofree char *label = inv_cli_model_label (sw->paths[i]);
-      g_string_append_printf (s, "%s%s (%s shift, %s)\n%-9s", i ? "\n" : "", label, sw->kind,
-                              ds->title, "severity");
+      if (i)
+        g_string_append_c (s, '\n');
+      /* Translators: a table's heading: "MODEL (SHIFT-KIND shift, DATA-SET)";
+       * the shift kinds are noise, blur, mix, ... */
+      g_string_append_printf (s, _("%s (%s shift, %s)"), label, sw->kind, ds->title);
+      g_string_append_c (s, '\n');
+      /* Padded by characters, not bytes: translations have accents. */
+      const char *header = C_("table header", "severity");
+      g_string_append (s, header);
+      for (size_t c = g_utf8_strlen (header, -1); c < 9; c++)
+        g_string_append_c (s, ' ');
       for (size_t k = 0; k < INV_N_METRICS; k++)
         g_string_append_printf (s, " %10s", infos[k].abbrev);
       g_string_append_c (s, '\n');
@@ -148,64 +160,68 @@ inv_cli_sweep (int argc, char **argv)
   int steps = 11, threads = 2;
   gboolean predicted = FALSE;
   const GOptionEntry entries[] = {
-    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, "Shift kind to sweep (required): noise, uniform, blur, contrast, invert, occlude or mix", "KIND" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Severities 0, 1/(S-1), ..., 1 (default 11)", "S" },
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, "Data set (default: the one the first model was trained on)", "SPEC" },
-    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, "Evaluate on the first N test images (default 500, 0 = all)", "N" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed of the shift's and the sensitivity's noise (default 0)", "S" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write the table to FILE (default: stdout)", "FILE" },
-    { "plot", 'p', 0, G_OPTION_ARG_FILENAME, &plot, "Write a figure, one panel per metric: .png, .svg or .pdf", "FILE" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Table format: csv, json or table (default: csv with --out, else table)", "FMT" },
-    { "saliency-predicted", 0, 0, G_OPTION_ARG_NONE, &predicted, "SIS explains the predicted class instead of the label", NULL },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default 2)", "T" },
+    { "shift", 0, 0, G_OPTION_ARG_STRING, &shift, N_("Shift kind to sweep (required): noise, uniform, blur, contrast, invert, occlude or mix"), "KIND" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, N_("Severities 0, 1/(S-1), ..., 1 (default 11)"), "S" },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, N_("Data set (default: the one the first model was trained on)"), "SPEC" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, N_("Evaluate on the first N test images (default 500, 0 = all)"), "N" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the shift's and the sensitivity's noise (default 0)"), "S" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write the table to FILE (default: stdout)"), "FILE" },
+    { "plot", 'p', 0, G_OPTION_ARG_FILENAME, &plot, N_("Write a figure, one panel per metric: .png, .svg or .pdf"), "FILE" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("Table format: csv, json or table (default: csv with --out, else table)"), "FMT" },
+    { "saliency-predicted", 0, 0, G_OPTION_ARG_NONE, &predicted, N_("SIS explains the predicted class instead of the label"), NULL },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default 2)"), "T" },
     { NULL },
   };
   g_set_prgname ("invlab sweep");
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("MODEL... - metrics against the severity of a shift");
+  /* Translators: MODEL... stands for one or more model files. */
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("MODEL... - metrics against the severity of a shift"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Evaluates every metric of 'invlab eval' at evenly spaced severities of one\n"
-    "shift kind. The CSV has one row per model and severity: model, kind, lambda,\n"
-    "shift, severity, then one column per metric (empty where not applicable).\n\n"
-    "Examples:\n"
+  /* Translators: keep the CSV column names (model, kind, lambda, shift, severity). */
+  g_autofree char *description = g_strconcat (
+    _("Evaluates every metric of 'invlab eval' at evenly spaced severities of one\n"
+      "shift kind. The CSV has one row per model and severity: model, kind, lambda,\n"
+      "shift, severity, then one column per metric (empty where not applicable)."), "\n\n",
+    _("Examples:"), "\n"
     "  invlab sweep mlp.safetensors tied.safetensors --shift noise --out sweep.csv --plot sweep.svg\n"
     "  invlab sweep *.safetensors --shift blur --steps 6 --limit 200 --plot blur.png\n"
-    "  invlab sweep mlp.safetensors --shift mix --format json\n");
+    "  invlab sweep mlp.safetensors --shift mix --format json\n", NULL);
+  g_option_context_set_description (ctx, description);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, command, &argc, &argv, &status))
     return status;
   if (argc < 2)
     {
-      inv_cli_error (command, "no model given (see 'invlab sweep --help')");
+      inv_cli_error (command, "%s", _("no model given (see 'invlab sweep --help')"));
       return INV_EXIT_USAGE;
     }
   InvShiftKind kind;
   if (!shift)
     {
-      inv_cli_error (command, "--shift is required (see 'invlab sweep --help')");
+      inv_cli_error (command, "%s", _("--shift is required (see 'invlab sweep --help')"));
       return INV_EXIT_USAGE;
     }
   if (!inv_shift_kind_from_name (shift, &kind))
     {
       g_autoptr (GString) kinds = g_string_new (NULL);
       shift_kinds_list (kinds);
-      inv_cli_error (command, "--shift: unknown shift kind '%s' (use %s)", shift, kinds->str);
+      inv_cli_error (command, _("--shift: unknown shift kind '%s' (use %s)"), shift, kinds->str);
       return INV_EXIT_USAGE;
     }
   if (steps < 2 || steps > 1001)
     {
-      inv_cli_error (command, "--steps: %d is out of range (2 to 1001)", steps);
+      inv_cli_error (command, _("--steps: %d is out of range (2 to 1001)"), steps);
       return INV_EXIT_USAGE;
     }
   if (limit < 0 || seed < 0 || threads < 1 || threads > 256)
     {
-      inv_cli_error (command, "%s is out of range", limit < 0 ? "--limit" : seed < 0 ? "--seed" : "--threads");
+      inv_cli_error (command, _("%s is out of range"), limit < 0 ? "--limit" : seed < 0 ? "--seed" : "--threads");
       return INV_EXIT_USAGE;
     }
   const char *fmt = format ? format : out ? "csv" : "table";
   if (g_strcmp0 (fmt, "table") && g_strcmp0 (fmt, "json") && g_strcmp0 (fmt, "csv"))
     {
-      inv_cli_error (command, "--format: unknown format '%s' (use csv, json or table)", fmt);
+      inv_cli_error (command, _("--format: unknown format '%s' (use csv, json or table)"), fmt);
       return INV_EXIT_USAGE;
     }
   if (plot && !inv_cli_check_out_path (command, "--plot", plot, FALSE))
@@ -246,7 +262,8 @@ inv_cli_sweep (int argc, char **argv)
     {
       if (tty)
         {
-          fprintf (stderr, "\rsweeping model %zu/%zu ", i + 1, M);
+          fputc ('\r', stderr);
+          fprintf (stderr, _("sweeping model %zu/%zu "), i + 1, M);
           fflush (stderr);
         }
       g_autoptr (GError) error = NULL;
@@ -282,7 +299,7 @@ inv_cli_sweep (int argc, char **argv)
     {
       if (!g_file_set_contents (out, s->str, (gssize) s->len, &error))
         {
-          inv_cli_error (command, "cannot write %s: %s", out, error->message);
+          inv_cli_error (command, _("cannot write %s: %s"), out, error->message);
           return INV_EXIT_FAILURE;
         }
     }
@@ -296,8 +313,11 @@ inv_cli_sweep (int argc, char **argv)
   /* stdout may hold the table: then the notes go to stderr */
   FILE *note = out ? stdout : stderr;
   if (out)
-    fprintf (note, "wrote %s: %zu models × %d severities of %s\n", out, M, steps, sw.kind);
+    /* Translators: "wrote FILE: N models × S severities of SHIFT-KIND". */
+    fprintf (note, ngettext ("wrote %s: %zu model × %d severities of %s\n",
+                             "wrote %s: %zu models × %d severities of %s\n", M),
+             out, M, steps, sw.kind);
   if (plot)
-    fprintf (note, "wrote %s\n", plot);
+    fprintf (note, _("wrote %s\n"), plot);
   return INV_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include "model.h"
 #include "train.h"
 #include "util.h"
+#include <glib/gi18n.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,7 +63,10 @@ progress_cb (const InvTrainProgress *p, gpointer user_data)
           for (int i = 0; i < width; i++)
             bar[i] = i < filled ? '#' : '-';
           bar[width] = '\0';
-          fprintf (stderr, "\r[%s] epoch %zu/%zu  step %zu/%zu  loss %.4f  %.0f img/s  left %s ",
+          /* Translators: a progress bar; "img/s" is images per second and
+           * the last %s the time left (mm:ss). */
+          fputc ('\r', stderr);
+          fprintf (stderr, _("[%s] epoch %zu/%zu  step %zu/%zu  loss %.4f  %.0f img/s  left %s "),
                    bar, p->epoch, p->epochs, p->step, p->total_steps, p->loss,
                    p->images_per_sec, eta);
           if (last)
@@ -73,7 +77,9 @@ progress_cb (const InvTrainProgress *p, gpointer user_data)
     }
   else if (p->epoch_done || now - st->last_print >= 5.0 || last)
     {
-      fprintf (stderr, "epoch %zu/%zu step %zu/%zu loss %.4f ce %.4f penalty %.4f %.0f img/s left %s\n",
+      /* Translators: "ce" is the cross-entropy, "penalty" the invariance
+       * penalty, the last %s the time left (mm:ss). */
+      fprintf (stderr, _("epoch %zu/%zu step %zu/%zu loss %.4f ce %.4f penalty %.4f %.0f img/s left %s\n"),
                p->epoch, p->epochs, p->step, p->total_steps, p->loss, p->ce, p->penalty,
                p->images_per_sec, eta);
       st->last_print = now;
@@ -90,48 +96,50 @@ inv_cli_train (int argc, char **argv)
   gint64 epochs = 1, batch = 64, seed = 1, limit = 0, orbit_samples = 0, eval_limit = 2000;
   int threads = 2;
   const GOptionEntry entries[] = {
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, "Data set: fashion, digits, digits:SEED or idx:DIR (default fashion)", "SPEC" },
-    { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Group: c4, d4, flip, trans or trans:K (default c4)", "NAME" },
-    { "model", 'm', 0, G_OPTION_ARG_STRING, &kind_name, "Model kind: mlp, cnn, tied-mlp or gcnn (default mlp)", "KIND" },
-    { "reg", 0, 0, G_OPTION_ARG_DOUBLE, &lambda, "Invariance-error weight λ (default 0)", "LAMBDA" },
-    { "augment", 0, 0, G_OPTION_ARG_STRING, &augment, "orbit (every group element) or none (default orbit)", "MODE" },
-    { "orbit-samples", 0, 0, G_OPTION_ARG_INT64, &orbit_samples, "Random group elements per image instead of the whole orbit", "M" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT64, &epochs, "Epochs (default 1)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT64, &batch, "Base images per step (default 64)", "B" },
-    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer, "adam or sgd (default adam)", "NAME" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Learning rate (default 0.001)", "LR" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 1)", "S" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default 2)", "T" },
-    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, "Train on the first N training images (default all)", "N" },
-    { "eval-limit", 0, 0, G_OPTION_ARG_INT64, &eval_limit, "Held-out images for the final accuracy (default 2000, 0 = all)", "N" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Where to save the model (.safetensors)", "FILE" },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, N_("Data set: fashion, digits, digits:SEED or idx:DIR (default fashion)"), "SPEC" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group, N_("Group: c4, d4, flip, trans or trans:K (default c4)"), "NAME" },
+    { "model", 'm', 0, G_OPTION_ARG_STRING, &kind_name, N_("Model kind: mlp, cnn, tied-mlp or gcnn (default mlp)"), "KIND" },
+    { "reg", 0, 0, G_OPTION_ARG_DOUBLE, &lambda, N_("Invariance-error weight λ (default 0)"), "LAMBDA" },
+    { "augment", 0, 0, G_OPTION_ARG_STRING, &augment, N_("orbit (every group element) or none (default orbit)"), "MODE" },
+    { "orbit-samples", 0, 0, G_OPTION_ARG_INT64, &orbit_samples, N_("Random group elements per image instead of the whole orbit"), "M" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT64, &epochs, N_("Epochs (default 1)"), "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT64, &batch, N_("Base images per step (default 64)"), "B" },
+    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer, N_("adam or sgd (default adam)"), "NAME" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.001)"), "LR" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "S" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default 2)"), "T" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT64, &limit, N_("Train on the first N training images (default all)"), "N" },
+    { "eval-limit", 0, 0, G_OPTION_ARG_INT64, &eval_limit, N_("Held-out images for the final accuracy (default 2000, 0 = all)"), "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Where to save the model (.safetensors)"), "FILE" },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- train one model");
+  g_autoptr (GOptionContext) ctx = g_option_context_new (N_("- train one model"));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx,
-    "Examples:\n"
+  g_autofree char *description = g_strconcat (
+    _("Examples:"), "\n"
     "  invlab train --model mlp --group c4 --epochs 1 --limit 5000 --out mlp.safetensors\n"
     "  invlab train --model mlp --reg 1 --out reg.safetensors\n"
-    "  invlab train --model gcnn --dataset digits --augment none --out gcnn.safetensors\n\n"
-    "Ctrl-C stops cleanly and saves the last completed epoch.");
+    "  invlab train --model gcnn --dataset digits --augment none --out gcnn.safetensors\n\n",
+    _("Ctrl-C stops cleanly and saves the last completed epoch."), NULL);
+  g_option_context_set_description (ctx, description);
   int status = INV_EXIT_OK;
   if (!inv_cli_parse (ctx, "train", &argc, &argv, &status))
     return status;
   if (argc > 1)
     {
-      inv_cli_error ("train", "unexpected argument '%s'", argv[1]);
+      inv_cli_error ("train", _("unexpected argument '%s'"), argv[1]);
       return INV_EXIT_USAGE;
     }
   if (!out)
     {
-      inv_cli_error ("train", "--out FILE is required (where to save the model)");
+      inv_cli_error ("train", "%s", _("--out FILE is required (where to save the model)"));
       return INV_EXIT_USAGE;
     }
   InvModelKind kind = INV_MODEL_MLP;
   if (kind_name && !inv_model_kind_from_name (kind_name, &kind))
     {
-      inv_cli_error ("train", "--model '%s' is not a model kind (expected mlp, cnn, tied-mlp or gcnn)", kind_name);
+      inv_cli_error ("train", _("--model '%s' is not a model kind (expected mlp, cnn, tied-mlp or gcnn)"), kind_name);
       return INV_EXIT_USAGE;
     }
   InvTrainConfig cfg;
@@ -140,13 +148,13 @@ inv_cli_train (int argc, char **argv)
   cfg.lr = lr;
   if (augment && g_strcmp0 (augment, "orbit") != 0 && g_strcmp0 (augment, "none") != 0)
     {
-      inv_cli_error ("train", "--augment '%s' must be orbit or none", augment);
+      inv_cli_error ("train", _("--augment '%s' must be orbit or none"), augment);
       return INV_EXIT_USAGE;
     }
   cfg.augment = g_strcmp0 (augment, "none") == 0 ? INV_AUGMENT_NONE : INV_AUGMENT_ORBIT;
   if (optimizer && g_strcmp0 (optimizer, "adam") != 0 && g_strcmp0 (optimizer, "sgd") != 0)
     {
-      inv_cli_error ("train", "--optimizer '%s' must be adam or sgd", optimizer);
+      inv_cli_error ("train", _("--optimizer '%s' must be adam or sgd"), optimizer);
       return INV_EXIT_USAGE;
     }
   cfg.optimizer = g_strcmp0 (optimizer, "sgd") == 0 ? INV_OPTIMIZER_SGD : INV_OPTIMIZER_ADAM;
@@ -159,18 +167,19 @@ inv_cli_train (int argc, char **argv)
   for (size_t i = 0; i < G_N_ELEMENTS (ranges); i++)
     if (ranges[i].v < ranges[i].lo || ranges[i].v > ranges[i].hi)
       {
-        inv_cli_error ("train", "%s %" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")",
-                       ranges[i].flag, ranges[i].v, ranges[i].lo, ranges[i].hi);
+        /* Translators: "--epochs 0 is out of range (1 to 100000)". */
+        inv_cli_error ("train", _("%s %lld is out of range (%lld to %lld)"), ranges[i].flag,
+                       (long long) ranges[i].v, (long long) ranges[i].lo, (long long) ranges[i].hi);
         return INV_EXIT_USAGE;
       }
   if (!isfinite (lambda) || lambda < 0)
     {
-      inv_cli_error ("train", "--reg %g must be a finite number ≥ 0", lambda);
+      inv_cli_error ("train", _("--reg %g must be a finite number ≥ 0"), lambda);
       return INV_EXIT_USAGE;
     }
   if (!isfinite (lr) || lr <= 0 || lr > 100)
     {
-      inv_cli_error ("train", "--lr %g must be in (0, 100]", lr);
+      inv_cli_error ("train", _("--lr %g must be in (0, 100]"), lr);
       return INV_EXIT_USAGE;
     }
   cfg.epochs = (size_t) epochs;
@@ -205,9 +214,13 @@ inv_cli_train (int argc, char **argv)
   sigemptyset (&sa.sa_mask);
   sigaction (SIGINT, &sa, &old_sa);
   TrainState st = { .model = model, .tty = isatty (STDERR_FILENO) };
-  fprintf (stderr, "training %s on %s, group %s, λ = %g, %s, BLAS %s × %d threads\n",
+  /* Translators: "training MODEL-KIND on DATA-SET, group GROUP, λ = VALUE,
+   * AUGMENTATION, BLAS KERNELS × N threads". */
+  fprintf (stderr, ngettext ("training %s on %s, group %s, λ = %g, %s, BLAS %s × %d thread\n",
+                             "training %s on %s, group %s, λ = %g, %s, BLAS %s × %d threads\n",
+                             (unsigned long) threads),
            inv_model_kind_name (kind), ds->title, model->group->name, lambda,
-           cfg.augment == INV_AUGMENT_ORBIT ? "orbit-augmented" : "no augmentation",
+           cfg.augment == INV_AUGMENT_ORBIT ? _("orbit-augmented") : _("no augmentation"),
            inv_blas_corename (), threads);
   gboolean ok = inv_trainer_run (trainer, progress_cb, &st, NULL, &error);
   sigaction (SIGINT, &old_sa, NULL);
@@ -223,12 +236,12 @@ inv_cli_train (int argc, char **argv)
         {
           g_autoptr (GError) save_error = NULL;
           if (inv_model_save (st.last_epoch, out, &save_error))
-            fprintf (stderr, "invlab train: saved the last completed epoch to %s\n", out);
+            fprintf (stderr, _("invlab train: saved the last completed epoch to %s\n"), out);
           else
             inv_cli_error ("train", "%s", save_error->message);
         }
       else
-        fprintf (stderr, "invlab train: no epoch completed; nothing saved\n");
+        fputs (_("invlab train: no epoch completed; nothing saved\n"), stderr);
       inv_model_free (st.last_epoch);
       return cancelled ? 130 : INV_EXIT_FAILURE;
     }
@@ -246,10 +259,10 @@ inv_cli_train (int argc, char **argv)
   InvMetrics res;
   if (!inv_evaluate (model, &ds->test, &opt, &res, &error))
     {
-      inv_cli_error ("train", "evaluating on held-out images: %s", error->message);
+      inv_cli_error ("train", _("evaluating on held-out images: %s"), error->message);
       return INV_EXIT_FAILURE;
     }
-  printf ("saved %s; held-out orbit accuracy %.4f on %zu test images × %zu group elements\n",
+  printf (_("saved %s; held-out orbit accuracy %.4f on %zu test images × %zu group elements\n"),
           out, res.orbit_accuracy, res.n_images, res.group_order);
   return INV_EXIT_OK;
 }
