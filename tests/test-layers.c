@@ -1,10 +1,15 @@
 /* Layers: every backward pass against central finite differences, the BLAS
  * paths against the naive references, even tie splitting in the max pools,
  * exact group equivariance of the expanded group convolutions, and losses
- * against values computed by hand. */
+ * against values computed by hand. Then the performance machinery over
+ * whole models: passes split into thread shards agree with one unsplit pass,
+ * and shared orbit passes in training give the full orbit's gradient. */
 #include "layers.h"
 #include "blas.h"
+#include "dataset.h"
+#include "model.h"
 #include "rng.h"
+#include "train.h"
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -77,6 +82,15 @@ assert_close (const char *what, const float *a, const float *b, size_t n, double
       if (!(fabs ((double) a[i] - b[i]) <= tol))
         g_error ("%s: element %zu: %.8g vs %.8g", what, i, (double) a[i], (double) b[i]);
     }
+}
+
+static float
+max_abs (const float *x, size_t n)
+{
+  float m = 0;
+  for (size_t i = 0; i < n; i++)
+    m = fmaxf (m, fabsf (x[i]));
+  return m;
 }
 
 /* Fill with a sentinel so that "overwritten" outputs are really written. */
@@ -168,6 +182,31 @@ test_dense_naive (void)
   memset (dw1, 0, O * In * sizeof *dw1);
   inv_dense_backward (NULL, dw1, NULL, dout, in, w, B, In, O);
   assert_close ("dense dw, no din", dw1, dw2, O * In, 1e-5, 1e-5);
+}
+
+/* The bias gradient accumulates column sums of dout, also for more
+ * outputs than the kernel's block of 256. */
+static void
+test_dense_bias_grad (void)
+{
+  InvRng r;
+  inv_rng_init (&r, 12);
+  const size_t B = 37, In = 3, O = 300;
+  g_autofree float *in = g_new (float, B * In), *w = g_new (float, O * In);
+  g_autofree float *dout = g_new (float, B * O), *db = g_new (float, O), *prior = g_new (float, O);
+  fill_normal (in, B * In, &r, 1);
+  fill_normal (w, O * In, &r, 1);
+  fill_normal (dout, B * O, &r, 1);
+  fill_normal (prior, O, &r, 1);
+  memcpy (db, prior, O * sizeof *db);
+  inv_dense_backward (NULL, NULL, db, dout, in, w, B, In, O);
+  for (size_t o = 0; o < O; o++)
+    {
+      double want = prior[o];
+      for (size_t b = 0; b < B; b++)
+        want += dout[b * O + o];
+      g_assert_cmpfloat_with_epsilon (db[o], want, 1e-5 * (1 + fabs (want)));
+    }
 }
 
 /* ---- ReLU ---- */
@@ -357,6 +396,34 @@ conv_naive_case (const InvConvShape *s, guint64 seed, bool expect_chunks)
   assert_close ("conv2d dw alone", dw3, dw2, nw, 1e-4, natol);
   inv_conv2d_backward (din3, NULL, NULL, dout, in, w, s, scratch);
   assert_close ("conv2d din alone", din3, din1, nin, 0, 0);
+
+  /* Conv + ReLU in one pass = the naive conv, then max (·, 0); its backward
+   * = the naive backward of dout masked where the output is positive. */
+  inv_conv2d_relu_forward (o1, in, w, b, s, scratch);
+  inv_conv2d_forward_naive (o2, in, w, b, s);
+  size_t positive = 0;
+  for (size_t i = 0; i < nout; i++)
+    {
+      o2[i] = o2[i] > 0.0f ? o2[i] : 0.0f;
+      positive += o1[i] > 0.0f;
+    }
+  assert_close ("conv2d+relu forward", o1, o2, nout, 1e-4, atol);
+  g_assert_cmpuint (positive, >, 0);
+  g_assert_cmpuint (positive, <, nout);
+  g_autofree float *masked = g_new (float, nout);
+  for (size_t i = 0; i < nout; i++)
+    masked[i] = o1[i] > 0.0f ? dout[i] : 0.0f;
+  fill_uniform (dw1, nw, &r, -1, 1);
+  memcpy (dw2, dw1, nw * sizeof *dw1);
+  fill_uniform (db1, s->O, &r, -1, 1);
+  memcpy (db2, db1, s->O * sizeof *db1);
+  fill_garbage (din1, nin);
+  fill_garbage (din2, nin);
+  inv_conv2d_relu_backward (din1, dw1, db1, dout, o1, in, w, s, scratch);
+  inv_conv2d_backward_naive (din2, dw2, db2, masked, in, w, s);
+  assert_close ("conv2d+relu din", din1, din2, nin, 1e-4, 1e-6 * (double) (s->O * s->k * s->k));
+  assert_close ("conv2d+relu dw", dw1, dw2, nw, 1e-4, natol);
+  assert_close ("conv2d+relu db", db1, db2, s->O, 1e-4, natol);
 }
 
 static void
@@ -373,6 +440,69 @@ test_conv_naive (void)
       /* Large enough per image that the batch is split into chunks. */
       InvConvShape d = { 5, 16, 2, 16, 12, 5, circ };
       conv_naive_case (&d, 230 + circ, true);
+    }
+}
+
+/* conv → ReLU → max pool in one pass = the naive conv, max (·, 0) and the
+ * pool; its backward = the pool's backward, then the conv+ReLU backward;
+ * with the exact ties the ReLU's zeros make. */
+static void
+test_conv_relu_pool (void)
+{
+  const InvConvShape shapes[] = { { 3, 2, 5, 8, 6, 3, false }, { 2, 3, 4, 7, 5, 3, false },
+                                  { 40, 4, 6, 14, 14, 3, false }, { 2, 2, 3, 6, 6, 3, true } };
+  for (size_t c = 0; c < G_N_ELEMENTS (shapes); c++)
+    {
+      const InvConvShape *s = &shapes[c];
+      InvRng r;
+      inv_rng_init (&r, 300 + c);
+      size_t HW = s->H * s->W, HWo = (s->H / 2) * (s->W / 2);
+      size_t nin = s->B * s->C * HW, nout = s->B * s->O * HW, npool = s->B * s->O * HWo;
+      size_t nw = s->O * s->C * s->k * s->k;
+      g_autofree float *in = g_new (float, nin), *w = g_new (float, nw), *b = g_new (float, s->O);
+      g_autofree float *out = g_new (float, nout), *pooled = g_new (float, npool);
+      g_autofree float *pooled2 = g_new (float, npool);
+      g_autofree uint8_t *route = g_new (uint8_t, npool);
+      g_autofree float *dpool = g_new (float, npool), *dfull = g_new (float, nout);
+      g_autofree float *scratch = g_new (float, inv_conv2d_scratch_size (s));
+      g_autofree float *din1 = g_new (float, nin), *din2 = g_new (float, nin);
+      g_autofree float *dw1 = g_new0 (float, nw), *dw2 = g_new0 (float, nw);
+      g_autofree float *db1 = g_new0 (float, s->O), *db2 = g_new0 (float, s->O);
+      fill_uniform (in, nin, &r, -1, 1);
+      fill_uniform (w, nw, &r, -1, 1);
+      fill_uniform (b, s->O, &r, -0.5, 0.5);
+      fill_uniform (dpool, npool, &r, -1, 1);
+      /* the reference: naive conv, ReLU, pool */
+      inv_conv2d_forward_naive (out, in, w, b, s);
+      size_t zeros = 0;
+      for (size_t i = 0; i < nout; i++)
+        {
+          out[i] = out[i] > 0.0f ? out[i] : 0.0f;
+          zeros += out[i] == 0.0f;
+        }
+      g_assert_cmpuint (zeros, >, 0); /* ties at 0 are exercised */
+      inv_maxpool2_forward (pooled2, out, s->B * s->O, s->H, s->W);
+      inv_conv2d_relu_pool_forward (pooled, route, in, w, b, s, scratch);
+      assert_close ("conv+relu+pool forward", pooled, pooled2, npool, 1e-4, 1e-6 * 9 * s->C);
+      /* The backward routes as the pool's backward over the BLAS path's own
+       * conv output does (the naive one may round ties apart). */
+      inv_conv2d_relu_forward (out, in, w, b, s, scratch);
+      inv_maxpool2_forward (pooled2, out, s->B * s->O, s->H, s->W);
+      g_assert_cmpmem (pooled, npool * sizeof (float), pooled2, npool * sizeof (float));
+      fill_garbage (din1, nin);
+      fill_garbage (din2, nin);
+      inv_conv2d_relu_pool_backward (din1, dw1, db1, dpool, route, in, w, s, scratch);
+      inv_maxpool2_backward (dfull, dpool, out, pooled2, s->B * s->O, s->H, s->W);
+      inv_conv2d_relu_backward (din2, dw2, db2, dfull, out, in, w, s, scratch);
+      double atol = 1e-6 * (double) (s->B * HW);
+      assert_close ("conv+relu+pool din", din1, din2, nin, 1e-5, 1e-6 * (double) (s->O * 9));
+      assert_close ("conv+relu+pool dw", dw1, dw2, nw, 1e-5, atol);
+      assert_close ("conv+relu+pool db", db1, db2, s->O, 1e-5, atol);
+      g_assert_cmpfloat (max_abs (dw1, nw), >, 0.0f);
+      /* input gradient alone */
+      g_autofree float *din3 = g_new (float, nin);
+      inv_conv2d_relu_pool_backward (din3, NULL, NULL, dpool, route, in, w, s, scratch);
+      assert_close ("conv+relu+pool din alone", din3, din1, nin, 0, 0);
     }
 }
 
@@ -910,17 +1040,147 @@ test_penalty_values (void)
   g_assert_cmpfloat (inv_invariance_penalty (NULL, z + 4, 1, 2, 2, 1.0f), ==, 0.0);
 }
 
+/* ---- whole models: rows split into shards, orbits shared in training ---- */
+
+typedef struct {
+  InvModelKind kind;
+  const char *group;
+} KindCase;
+
+static const KindCase model_cases[] = {
+  { INV_MODEL_MLP, "c4" }, { INV_MODEL_CNN, "c4" }, { INV_MODEL_TIED_MLP, "d4" },
+  { INV_MODEL_GCNN, "c4" }, { INV_MODEL_GCNN, "trans" },
+};
+
+/* A pass split into 2 or 3 shards run by threads gives the numbers of one
+ * unsplit pass (up to float rounding), and the same bits every time. */
+static void
+test_model_shards (void)
+{
+  const int saved = inv_blas_get_threads ();
+  const size_t B = 40, n = 28 * 28, K = 10;
+  InvRng r;
+  inv_rng_init (&r, 21);
+  g_autofree float *x = g_new (float, B * n), *dz = g_new (float, B * K);
+  fill_uniform (x, B * n, &r, 0, 1);
+  fill_normal (dz, B * K, &r, 1);
+  for (size_t c = 0; c < G_N_ELEMENTS (model_cases); c++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (InvModel) m = inv_model_new (model_cases[c].kind, model_cases[c].group, 28, 28,
+                                              K, NULL, 5 + c, &error);
+      g_assert_no_error (error);
+      const size_t P = m->n_params;
+      float *z[4], *dx[4], *g[4];
+      const int threads[4] = { 1, 2, 3, 2 };
+      for (size_t t = 0; t < 4; t++)
+        {
+          inv_blas_set_threads (threads[t]);
+          g_assert_cmpint (inv_model_threads (), ==, threads[t]);
+          z[t] = g_new (float, B * K);
+          dx[t] = g_new (float, B * n);
+          g_assert_true (inv_model_forward (m, z[t], x, B, &error));
+          inv_model_zero_grad (m);
+          inv_model_backward (m, dx[t], dz, B, TRUE);
+          g[t] = g_memdup2 (m->grads, P * sizeof (float));
+          g_assert_cmpint (inv_model_threads (), ==, threads[t]);
+        }
+      const char *kn = inv_model_kind_name (model_cases[c].kind);
+      for (size_t t = 1; t < 3; t++)
+        {
+          g_test_message ("%s on %s, %d threads", kn, model_cases[c].group, threads[t]);
+          assert_close ("shard logits", z[t], z[0], B * K, 1e-4, 1e-5 * max_abs (z[0], B * K));
+          assert_close ("shard dx", dx[t], dx[0], B * n, 1e-3, 1e-5 * max_abs (dx[0], B * n));
+          assert_close ("shard grads", g[t], g[0], P, 1e-3, 1e-5 * max_abs (g[0], P));
+        }
+      g_assert_cmpmem (z[3], B * K * sizeof (float), z[1], B * K * sizeof (float));
+      g_assert_cmpmem (dx[3], B * n * sizeof (float), dx[1], B * n * sizeof (float));
+      g_assert_cmpmem (g[3], P * sizeof (float), g[1], P * sizeof (float));
+      /* A backward over the first rows of the forward only. */
+      g_autofree float *dx_part = g_new (float, 8 * n);
+      inv_model_backward (m, dx_part, dz, 8, FALSE);
+      assert_close ("first rows dx", dx_part, dx[3], 8 * n, 1e-3, 1e-5 * max_abs (dx[3], 8 * n));
+      for (size_t t = 0; t < 4; t++)
+        {
+          g_free (z[t]);
+          g_free (dx[t]);
+          g_free (g[t]);
+        }
+    }
+  inv_blas_set_threads (saved);
+}
+
+/* An invariant model trained on whole orbits gets the same loss and
+ * gradient whether its orbit copies share one pass or not: one SGD step
+ * with learning rate 1 and no momentum moves the weights by −gradient. */
+static void
+test_train_orbit_sharing (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (InvDataset) ds = inv_dataset_digits (5, 96, 8, &error);
+  g_assert_no_error (error);
+  const KindCase cases[] = { { INV_MODEL_TIED_MLP, "c4" }, { INV_MODEL_TIED_MLP, "d4" },
+                             { INV_MODEL_GCNN, "c4" } };
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      float *step[2];
+      double loss[2], penalty[2];
+      size_t P = 0, images[2];
+      for (int shared = 0; shared < 2; shared++)
+        {
+          g_autoptr (InvModel) m = inv_model_new (cases[c].kind, cases[c].group, 28, 28, 10,
+                                                  NULL, 3, &error);
+          g_assert_no_error (error);
+          P = m->n_params;
+          InvTrainConfig cfg;
+          inv_train_config_init (&cfg);
+          g_assert_true (cfg.share_orbits);
+          cfg.share_orbits = shared;
+          cfg.lambda = 1;
+          cfg.batch = 16;
+          cfg.optimizer = INV_OPTIMIZER_SGD;
+          cfg.lr = 1;
+          cfg.momentum = 0;
+          g_autoptr (InvTrainer) t = inv_trainer_new (m, ds, &cfg, &error);
+          g_assert_no_error (error);
+          g_autofree float *p0 = g_memdup2 (m->params, P * sizeof (float));
+          InvTrainProgress p;
+          g_assert_true (inv_trainer_step (t, &p, &error));
+          g_assert_no_error (error);
+          step[shared] = g_new (float, P);
+          for (size_t i = 0; i < P; i++)
+            step[shared][i] = p0[i] - m->params[i];
+          loss[shared] = p.loss;
+          penalty[shared] = p.penalty;
+          images[shared] = p.images;
+        }
+      g_test_message ("%s on %s: loss %.9g vs %.9g, penalty %.3g vs %.3g",
+                      inv_model_kind_name (cases[c].kind), cases[c].group, loss[1], loss[0],
+                      penalty[1], penalty[0]);
+      g_assert_cmpuint (images[1], ==, images[0]);
+      g_assert_cmpfloat (penalty[1], ==, 0.0);
+      g_assert_cmpfloat (penalty[0], <, 1e-8);
+      g_assert_cmpfloat_with_epsilon (loss[1], loss[0], 1e-5 * loss[0]);
+      assert_close ("shared-orbit gradient", step[1], step[0], P, 1e-3, 1e-4 * max_abs (step[0], P));
+      g_assert_cmpfloat (max_abs (step[0], P), >, 0.0f);
+      g_free (step[0]);
+      g_free (step[1]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/layers/dense/grad", test_dense_grad);
   g_test_add_func ("/layers/dense/naive", test_dense_naive);
+  g_test_add_func ("/layers/dense/bias-grad", test_dense_bias_grad);
   g_test_add_func ("/layers/relu/grad", test_relu_grad);
   g_test_add_func ("/layers/conv2d/grad-zero", test_conv_grad_zero);
   g_test_add_func ("/layers/conv2d/grad-circular", test_conv_grad_circular);
   g_test_add_func ("/layers/conv2d/naive", test_conv_naive);
   g_test_add_func ("/layers/conv2d/scratch", test_conv_scratch);
+  g_test_add_func ("/layers/conv2d/relu-pool", test_conv_relu_pool);
   g_test_add_func ("/layers/maxpool/grad", test_maxpool_grad);
   g_test_add_func ("/layers/maxpool/ties", test_maxpool_ties);
   g_test_add_func ("/layers/group-pool/grad", test_group_pool_grad);
@@ -934,5 +1194,7 @@ main (int argc, char **argv)
   g_test_add_func ("/layers/xent/values", test_xent_values);
   g_test_add_func ("/layers/penalty/grad", test_penalty_grad);
   g_test_add_func ("/layers/penalty/values", test_penalty_values);
+  g_test_add_func ("/layers/model/shards", test_model_shards);
+  g_test_add_func ("/layers/train/orbit-sharing", test_train_orbit_sharing);
   return g_test_run ();
 }

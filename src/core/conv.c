@@ -1,28 +1,43 @@
 /* 2-D "same" convolution (cross-correlation, stride 1, odd k), zero or
- * circular padding: im2col over a chunk of the batch + one cblas_sgemm per
- * chunk, and naive direct-loop references. Not strided, not dilated.
+ * circular padding: the chunk's planes padded once, im2col from them, one
+ * cblas_sgemm per chunk, and naive direct-loop references. Not strided, not dilated.
  * Size letters: B batch, C input channels, O output channels, H W spatial,
  * k kernel side, HW = H*W, CKK = C*k*k, N = columns of a chunk (nb*HW). */
 #include "layers.h"
 #include "blas.h"
 #include "util.h"
+#include <stdint.h>
 #include <string.h>
 
-/* Largest im2col chunk, in floats of (col + output matrix): 1 MB. The
- * layers are memory-bound (im2col writes k² copies of the input), so a chunk
- * that stays in cache takes ~1.7× less CPU time than one batch-sized sgemm
- * (B = 256, 16→32 channels at 14×14), and the sgemm is still wide
- * (N = 1372 columns there). */
+/* Largest chunk of the batch, in floats of scratch (col + output matrix +
+ * padded input): 1 MB. The layers are memory-bound (im2col writes k² copies
+ * of the input), so a chunk that stays in cache takes ~1.7× less CPU time
+ * than one batch-sized sgemm (B = 256, 16→32 channels at 14×14), and the
+ * sgemm is still wide (N = 1372 columns there). */
 #define CHUNK_FLOATS ((size_t) 1 << 18)
+
+/* Floats of scratch per image: col (CKK, HW) + output matrix (O, HW) + the
+ * padded input planes (C, Hp, Wp), Hp = H + 2·(k/2); 0 on overflow. */
+static size_t
+per_image (const InvConvShape *s)
+{
+  size_t hw, ckk, per, hpwp, pad, p2 = s->k / 2 * 2;
+  if (!inv_size_mul (s->H, s->W, &hw) || !inv_size_mul (s->C, s->k * s->k, &ckk)
+      || ckk > SIZE_MAX - s->O || !inv_size_mul (hw, ckk + s->O, &per)
+      || s->H > SIZE_MAX - p2 || s->W > SIZE_MAX - p2
+      || !inv_size_mul (s->H + p2, s->W + p2, &hpwp) || !inv_size_mul (hpwp, s->C, &pad)
+      || per > SIZE_MAX - pad)
+    return 0;
+  return per + pad;
+}
 
 /* Images per chunk: depends only on the shape, so forward, backward and
  * inv_conv2d_scratch_size agree. */
 static size_t
 chunk_images (const InvConvShape *s)
 {
-  size_t hw, ckk, per;
-  if (!inv_size_mul (s->H, s->W, &hw) || !inv_size_mul (s->C, s->k * s->k, &ckk)
-      || ckk > SIZE_MAX - s->O || !inv_size_mul (hw, ckk + s->O, &per) || per == 0)
+  size_t per = per_image (s);
+  if (per == 0)
     return 1;
   size_t nb = CHUNK_FLOATS / per;
   if (nb < 1)
@@ -35,186 +50,350 @@ chunk_images (const InvConvShape *s)
 size_t
 inv_conv2d_scratch_size (const InvConvShape *s)
 {
-  /* col (CKK, N) + output/gradient matrix (O, N); backward reuses col for
-   * dcol after dw is done, so forward and backward need the same. */
-  size_t hw, ckk, per, n;
-  if (!inv_size_mul (s->H, s->W, &hw) || !inv_size_mul (s->C, s->k * s->k, &ckk)
-      || ckk > SIZE_MAX - s->O || !inv_size_mul (hw, ckk + s->O, &per)
-      || !inv_size_mul (per, chunk_images (s), &n))
+  /* col (CKK, N) + output/gradient matrix (O, N) + padded planes; backward
+   * reuses col for dcol and the padded planes for their gradient after dw
+   * is done, so forward and backward need the same. */
+  size_t per = per_image (s), n;
+  if (per == 0 || !inv_size_mul (per, chunk_images (s), &n))
     return SIZE_MAX;
   return n;
 }
 
-/* Valid output range [lo, hi) for a zero-padded tap at offset d = kidx - k/2:
- * input index i + d must lie in [0, n). */
+/* i mod n in [0, n). */
+static inline size_t
+wrap (ptrdiff_t i, size_t n)
+{
+  ptrdiff_t r = i % (ptrdiff_t) n;
+  return (size_t) (r < 0 ? r + (ptrdiff_t) n : r);
+}
+
+/* pad (nb·C, Hp, Wp) = the planes of in (nb, C, H, W) with a border of p
+ * = k/2: zeros, or the wrapped-around pixels (circular). */
+INV_HOT static void
+pad_planes (float *pad, const float *in, const InvConvShape *s, size_t nb)
+{
+  const size_t H = s->H, W = s->W, p = s->k / 2, Hp = H + 2 * p, Wp = W + 2 * p;
+  for (size_t pl = 0; pl < nb * s->C; pl++)
+    {
+      const float *src = in + pl * H * W;
+      float *dst = pad + pl * Hp * Wp;
+      if (!s->circular)
+        {
+          memset (dst, 0, p * Wp * sizeof *dst);
+          memset (dst + (p + H) * Wp, 0, p * Wp * sizeof *dst);
+          for (size_t y = 0; y < H; y++)
+            {
+              float *row = dst + (y + p) * Wp;
+              for (size_t x = 0; x < p; x++)
+                row[x] = row[p + W + x] = 0.0f;
+              memcpy (row + p, src + y * W, W * sizeof *row);
+            }
+        }
+      else
+        for (size_t yp = 0; yp < Hp; yp++)
+          {
+            const float *srow = src + wrap ((ptrdiff_t) yp - (ptrdiff_t) p, H) * W;
+            float *row = dst + yp * Wp;
+            for (size_t xp = 0; xp < Wp; xp++)
+              row[xp] = srow[wrap ((ptrdiff_t) xp - (ptrdiff_t) p, W)];
+          }
+    }
+}
+
+/* Rows of 7 to 28 floats copy faster inline than through memcpy calls. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define NO_MEMCPY_IDIOM __attribute__ ((optimize ("no-tree-loop-distribute-patterns")))
+#else
+#define NO_MEMCPY_IDIOM
+#endif
+
+/* dst (H, W) = the window of src (rows of Wp) at its origin; and the
+ * adjoint, dst (rows of Wp) += src (H, W). Inlined with constant widths
+ * below so the short rows compile to straight vector code. */
 static inline void
-zero_range (ptrdiff_t n, ptrdiff_t d, ptrdiff_t *lo, ptrdiff_t *hi)
+copy_window (float *restrict dst, const float *restrict src, size_t H, size_t W, size_t Wp)
 {
-  *lo = d < 0 ? -d : 0;
-  *hi = d > 0 ? n - d : n;
-  if (*hi < *lo)
-    *hi = *lo;
-  if (*lo > n)
-    *lo = *hi = n;
-}
-
-/* Circular tap: input index (i + d) mod n = i + sh for i < n - sh, else
- * i + sh - n; sh = d mod n in [0, n). */
-static inline ptrdiff_t
-wrap_shift (ptrdiff_t n, ptrdiff_t d)
-{
-  ptrdiff_t sh = d % n;
-  return sh < 0 ? sh + n : sh;
-}
-
-/* One output row of a tap: dst (W) from the input row src (W) shifted by dx. */
-static inline void
-row_zero (float *dst, const float *src, ptrdiff_t W, ptrdiff_t x0, ptrdiff_t x1, ptrdiff_t dx)
-{
-  for (ptrdiff_t x = 0; x < x0; x++)
-    dst[x] = 0.0f;
-  for (ptrdiff_t x = x0; x < x1; x++)
-    dst[x] = src[x + dx];
-  for (ptrdiff_t x = x1; x < W; x++)
-    dst[x] = 0.0f;
+  for (size_t y = 0; y < H; y++)
+    for (size_t x = 0; x < W; x++)
+      dst[y * W + x] = src[y * Wp + x];
 }
 
 static inline void
-row_wrap (float *dst, const float *src, ptrdiff_t W, ptrdiff_t sh)
+add_window (float *restrict dst, const float *restrict src, size_t H, size_t W, size_t Wp)
 {
-  for (ptrdiff_t x = 0; x < W - sh; x++)
-    dst[x] = src[x + sh];
-  for (ptrdiff_t x = W - sh; x < W; x++)
-    dst[x] = src[x + sh - W];
+  for (size_t y = 0; y < H; y++)
+    for (size_t x = 0; x < W; x++)
+      dst[y * Wp + x] += src[y * W + x];
 }
 
-/* col (CKK, N), row (c*k + ki)*k + kj, column bl*HW + y*W + x, from
- * in (nb, C, H, W). */
-static void
-im2col (float *col, const float *in, const InvConvShape *s, size_t nb, size_t N)
+/* col (CKK, N), row (c*k + ki)*k + kj, column bl*HW + y*W + x, from the
+ * padded planes (nb·C, Hp, Wp): every tap is a plain strided copy. */
+INV_HOT NO_MEMCPY_IDIOM static void
+im2col (float *col, const float *pad, const InvConvShape *s, size_t nb, size_t N)
 {
-  const ptrdiff_t H = (ptrdiff_t) s->H, W = (ptrdiff_t) s->W, k = (ptrdiff_t) s->k;
-  const ptrdiff_t p = k / 2;
-  const size_t C = s->C, HW = s->H * s->W;
+  const size_t H = s->H, W = s->W, k = s->k, C = s->C, HW = H * W;
+  const size_t Wp = W + k / 2 * 2, HpWp = (H + k / 2 * 2) * Wp;
+  for (size_t bl = 0; bl < nb; bl++)
+    for (size_t c = 0; c < C; c++)
+      for (size_t ki = 0; ki < k; ki++)
+        for (size_t kj = 0; kj < k; kj++)
+          {
+            float *dst = col + ((c * k + ki) * k + kj) * N + bl * HW;
+            const float *src = pad + (bl * C + c) * HpWp + ki * Wp + kj;
+            /* the model's layer widths, 3×3 */
+            if (k == 3 && W == 7)
+              copy_window (dst, src, H, 7, 9);
+            else if (k == 3 && W == 14)
+              copy_window (dst, src, H, 14, 16);
+            else if (k == 3 && W == 28)
+              copy_window (dst, src, H, 28, 30);
+            else
+              copy_window (dst, src, H, W, Wp);
+          }
+}
+
+/* Adjoint of im2col and of the padding: din (nb, C, H, W) = Σ over taps of
+ * dcol (CKK, N), accumulated in the padded planes dpad (nb·C, Hp, Wp), whose
+ * border is then dropped (zero padding) or wrapped back (circular). */
+INV_HOT static void
+col2im (float *din, const float *dcol, float *dpad, const InvConvShape *s, size_t nb, size_t N)
+{
+  const size_t H = s->H, W = s->W, k = s->k, C = s->C, HW = H * W, p = k / 2;
+  const size_t Hp = H + 2 * p, Wp = W + 2 * p, HpWp = Hp * Wp;
+  memset (dpad, 0, nb * C * HpWp * sizeof *dpad);
   for (size_t bl = 0; bl < nb; bl++)
     for (size_t c = 0; c < C; c++)
       {
-        const float *plane = in + (bl * C + c) * HW;
-        for (ptrdiff_t ki = 0; ki < k; ki++)
-          for (ptrdiff_t kj = 0; kj < k; kj++)
+        float *plane = dpad + (bl * C + c) * HpWp;
+        for (size_t ki = 0; ki < k; ki++)
+          for (size_t kj = 0; kj < k; kj++)
             {
-              float *dst = col + ((c * (size_t) k + (size_t) ki) * (size_t) k + (size_t) kj) * N
-                           + bl * HW;
-              ptrdiff_t dy = ki - p, dx = kj - p;
-              if (s->circular)
-                {
-                  ptrdiff_t shy = wrap_shift (H, dy), shx = wrap_shift (W, dx);
-                  for (ptrdiff_t y = 0; y < H; y++)
-                    {
-                      ptrdiff_t iy = y + shy < H ? y + shy : y + shy - H;
-                      row_wrap (dst + y * W, plane + iy * W, W, shx);
-                    }
-                }
+              const float *src = dcol + ((c * k + ki) * k + kj) * N + bl * HW;
+              float *dst = plane + ki * Wp + kj;
+              if (k == 3 && W == 7)
+                add_window (dst, src, H, 7, 9);
+              else if (k == 3 && W == 14)
+                add_window (dst, src, H, 14, 16);
+              else if (k == 3 && W == 28)
+                add_window (dst, src, H, 28, 30);
               else
-                {
-                  ptrdiff_t y0, y1, x0, x1;
-                  zero_range (H, dy, &y0, &y1);
-                  zero_range (W, dx, &x0, &x1);
-                  memset (dst, 0, (size_t) (y0 * W) * sizeof *dst);
-                  for (ptrdiff_t y = y0; y < y1; y++)
-                    row_zero (dst + y * W, plane + (y + dy) * W, W, x0, x1, dx);
-                  memset (dst + y1 * W, 0, (size_t) ((H - y1) * W) * sizeof *dst);
-                }
+                add_window (dst, src, H, W, Wp);
             }
+        float *out = din + (bl * C + c) * HW;
+        for (size_t y = 0; y < H; y++)
+          memcpy (out + y * W, plane + (y + p) * Wp + p, W * sizeof *out);
+        if (s->circular)
+          for (size_t yp = 0; yp < Hp; yp++)
+            for (size_t xp = 0; xp < Wp; xp++)
+              {
+                bool inside = yp >= p && yp < p + H && xp >= p && xp < p + W;
+                if (!inside)
+                  out[wrap ((ptrdiff_t) yp - (ptrdiff_t) p, H) * W
+                      + wrap ((ptrdiff_t) xp - (ptrdiff_t) p, W)] += plane[yp * Wp + xp];
+              }
       }
 }
 
-/* Adjoint of im2col: din (nb, C, H, W) = Σ over taps of dcol (CKK, N). */
-static void
-col2im (float *din, const float *dcol, const InvConvShape *s, size_t nb, size_t N)
+/* dst (HW) = src + bias, through a ReLU if relu. */
+INV_HOT static void
+plane_bias (float *dst, const float *src, size_t HW, float bias, bool relu)
 {
-  const ptrdiff_t H = (ptrdiff_t) s->H, W = (ptrdiff_t) s->W, k = (ptrdiff_t) s->k;
-  const ptrdiff_t p = k / 2;
-  const size_t C = s->C, HW = s->H * s->W;
-  for (size_t bl = 0; bl < nb; bl++)
-    for (size_t c = 0; c < C; c++)
+  if (relu)
+    for (size_t i = 0; i < HW; i++)
       {
-        float *plane = din + (bl * C + c) * HW;
-        memset (plane, 0, HW * sizeof *plane);
-        for (ptrdiff_t ki = 0; ki < k; ki++)
-          for (ptrdiff_t kj = 0; kj < k; kj++)
-            {
-              const float *src = dcol
-                                 + ((c * (size_t) k + (size_t) ki) * (size_t) k + (size_t) kj) * N
-                                 + bl * HW;
-              ptrdiff_t dy = ki - p, dx = kj - p;
-              if (s->circular)
-                {
-                  ptrdiff_t shy = wrap_shift (H, dy), shx = wrap_shift (W, dx);
-                  for (ptrdiff_t y = 0; y < H; y++)
-                    {
-                      ptrdiff_t iy = y + shy < H ? y + shy : y + shy - H;
-                      float *drow = plane + iy * W;
-                      const float *srow = src + y * W;
-                      for (ptrdiff_t x = 0; x < W - shx; x++)
-                        drow[x + shx] += srow[x];
-                      for (ptrdiff_t x = W - shx; x < W; x++)
-                        drow[x + shx - W] += srow[x];
-                    }
-                }
-              else
-                {
-                  ptrdiff_t y0, y1, x0, x1;
-                  zero_range (H, dy, &y0, &y1);
-                  zero_range (W, dx, &x0, &x1);
-                  for (ptrdiff_t y = y0; y < y1; y++)
-                    {
-                      float *drow = plane + (y + dy) * W;
-                      const float *srow = src + y * W;
-                      for (ptrdiff_t x = x0; x < x1; x++)
-                        drow[x + dx] += srow[x];
-                    }
-                }
-            }
+        float v = src[i] + bias;
+        dst[i] = v > 0.0f ? v : 0.0f;
       }
+  else
+    for (size_t i = 0; i < HW; i++)
+      dst[i] = src[i] + bias;
 }
 
-void
-inv_conv2d_forward (float *out, const float *in, const float *w, const float *b,
-                    const InvConvShape *s, float *scratch)
+/* dst (HW) = src masked by y > 0 (y NULL: no mask); returns Σ dst. Eight
+ * partial sums so the sum vectorizes without reassociation flags. */
+INV_HOT static double
+plane_grad (float *dst, const float *src, const float *y, size_t HW)
+{
+  float part[8] = { 0 };
+  size_t i = 0;
+  for (; i + 8 <= HW; i += 8)
+    for (size_t l = 0; l < 8; l++)
+      {
+        float v = src[i + l];
+        v = !y || y[i + l] > 0.0f ? v : 0.0f;
+        dst[i + l] = v;
+        part[l] += v;
+      }
+  for (; i < HW; i++)
+    {
+      float v = src[i];
+      v = !y || y[i] > 0.0f ? v : 0.0f;
+      dst[i] = v;
+      part[0] += v;
+    }
+  double acc = 0;
+  for (size_t l = 0; l < 8; l++)
+    acc += part[l];
+  return acc;
+}
+
+/* Float bits as integers, for compares and masks that vectorize (float
+ * compares and selects do not: the compiler must keep them from trapping).
+ * For floats ≥ +0, the integer order is the float order. */
+typedef int32_t bits32 __attribute__ ((may_alias));
+
+/* Forward of bias → ReLU → 2×2 max pool on one plane of the sgemm result
+ * src (H, W): pooled (H/2, W/2) and, per window, route = the elements that
+ * will get the gradient (tied maxima, see inv_maxpool2_backward, that the
+ * ReLU let through) in bits 0-3 and the number of tied maxima in bits 4-6.
+ * After the ReLU every value is ≥ +0, so integer compares of the bits order
+ * them as floats (and vectorize). */
+INV_HOT static void
+plane_pool (float *restrict pooled, uint8_t *restrict route, const float *restrict src,
+            size_t H, size_t W, float bias)
+{
+  const size_t Ho = H / 2, Wo = W / 2;
+  for (size_t i = 0; i < Ho; i++)
+    {
+      const float *s0 = src + 2 * i * W, *s1 = s0 + W;
+      for (size_t j = 0; j < Wo; j++)
+        {
+          float v0 = s0[2 * j] + bias, v1 = s0[2 * j + 1] + bias;
+          float v2 = s1[2 * j] + bias, v3 = s1[2 * j + 1] + bias;
+          int32_t i0, i1, i2, i3, m;
+          memcpy (&i0, &v0, 4);
+          memcpy (&i1, &v1, 4);
+          memcpy (&i2, &v2, 4);
+          memcpy (&i3, &v3, 4);
+          /* ReLU on the bits: a set sign bit clears the value to +0 */
+          i0 &= ~(i0 >> 31);
+          i1 &= ~(i1 >> 31);
+          i2 &= ~(i2 >> 31);
+          i3 &= ~(i3 >> 31);
+          int32_t a = i0 > i1 ? i0 : i1, c = i2 > i3 ? i2 : i3, mx = a > c ? a : c;
+          float mxf;
+          memcpy (&mxf, &mx, 4);
+          float mf = mxf - (1e-5f * mxf + 1e-6f); /* inv_tie_floor for mxf ≥ 0 */
+          memcpy (&m, &mf, 4);
+          int32_t e0 = i0 >= m, e1 = i1 >= m, e2 = i2 >= m, e3 = i3 >= m;
+          int32_t win = (e0 & (i0 > 0)) | (e1 & (i1 > 0)) << 1 | (e2 & (i2 > 0)) << 2
+                        | (e3 & (i3 > 0)) << 3;
+          pooled[i * Wo + j] = mxf;
+          route[i * Wo + j] = (uint8_t) (win | (e0 + e1 + e2 + e3) << 4);
+        }
+    }
+}
+
+/* dst (H, W) = g (H/2, W/2) routed back by route (see plane_pool): g / t at
+ * the routed elements, +0 elsewhere. Returns Σ dst. */
+INV_HOT static double
+plane_unpool (float *restrict dst, const float *restrict g, const uint8_t *restrict route,
+              size_t H, size_t W)
+{
+  const size_t Ho = H / 2, Wo = W / 2;
+  bits32 *di = (bits32 *) dst;
+  for (size_t i = 0; i < Ho; i++)
+    {
+      bits32 *d0 = di + 2 * i * W, *d1 = d0 + W;
+      for (size_t j = 0; j < Wo; j++)
+        {
+          int32_t r = route[i * Wo + j], t = r >> 4;
+          float share = g[i * Wo + j] / (float) (t | (t == 0));
+          int32_t sb;
+          memcpy (&sb, &share, sizeof sb);
+          d0[2 * j] = sb & -(r & 1);
+          d0[2 * j + 1] = sb & -((r >> 1) & 1);
+          d1[2 * j] = sb & -((r >> 2) & 1);
+          d1[2 * j + 1] = sb & -((r >> 3) & 1);
+        }
+      if (W % 2)
+        d0[W - 1] = d1[W - 1] = 0;
+    }
+  if (H % 2)
+    memset (dst + (H - 1) * W, 0, W * sizeof *dst);
+  float part[8] = { 0 };
+  size_t i = 0, HW = H * W;
+  for (; i + 8 <= HW; i += 8)
+    for (size_t l = 0; l < 8; l++)
+      part[l] += dst[i + l];
+  for (; i < HW; i++)
+    part[0] += dst[i];
+  double acc = 0;
+  for (size_t l = 0; l < 8; l++)
+    acc += part[l];
+  return acc;
+}
+
+/* Forward: chunks of nb images, im2col + one sgemm each, then the sgemm's
+ * (O, nb, HW) result laid out as (nb, O, HW) with the bias (and the ReLU)
+ * added on the way. */
+static void
+conv_forward (float *out, uint8_t *route, const float *in, const float *w, const float *b,
+              const InvConvShape *s, float *scratch, bool relu)
 {
   const size_t HW = s->H * s->W, CKK = s->C * s->k * s->k, O = s->O;
   g_return_if_fail (s->k % 2 == 1 && s->C > 0);
   if (s->B == 0 || O == 0 || HW == 0)
     return;
   const size_t nbmax = chunk_images (s);
-  float *col = scratch;                    /* (CKK, N) */
-  float *tmp = scratch + CKK * nbmax * HW; /* (O, N) */
+  float *col = scratch;                     /* (CKK, N) */
+  float *tmp = col + CKK * nbmax * HW;      /* (O, N) */
+  float *pad = tmp + O * nbmax * HW;        /* (nb·C, Hp, Wp) */
   for (size_t b0 = 0; b0 < s->B; b0 += nbmax)
     {
       size_t nb = s->B - b0 < nbmax ? s->B - b0 : nbmax;
       size_t N = nb * HW;
-      im2col (col, in + b0 * s->C * HW, s, nb, N);
+      pad_planes (pad, in + b0 * s->C * HW, s, nb);
+      im2col (col, pad, s, nb, N);
       /* tmp (O,N) = w (O,CKK) · col (CKK,N): NoTrans, NoTrans; M=O N=N K=CKK. */
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) O, (int) N, (int) CKK,
                    1.0f, w, (int) CKK, col, (int) N, 0.0f, tmp, (int) N);
-      /* (O, nb, HW) → (nb, O, HW), adding the bias on the way. */
+      const size_t HWo = (s->H / 2) * (s->W / 2);
       for (size_t bl = 0; bl < nb; bl++)
         for (size_t o = 0; o < O; o++)
-          {
-            float bias = b ? b[o] : 0.0f;
-            const float *src = tmp + o * N + bl * HW;
-            float *dst = out + ((b0 + bl) * O + o) * HW;
-            for (size_t i = 0; i < HW; i++)
-              dst[i] = src[i] + bias;
-          }
+          if (route)
+            {
+              size_t at = ((b0 + bl) * O + o) * HWo;
+              plane_pool (out + at, route + at, tmp + o * N + bl * HW, s->H, s->W,
+                          b ? b[o] : 0.0f);
+            }
+          else
+            plane_bias (out + ((b0 + bl) * O + o) * HW, tmp + o * N + bl * HW, HW,
+                        b ? b[o] : 0.0f, relu);
     }
 }
 
 void
-inv_conv2d_backward (float *din, float *dw, float *db, const float *dout,
-                     const float *in, const float *w, const InvConvShape *s,
-                     float *scratch)
+inv_conv2d_forward (float *out, const float *in, const float *w, const float *b,
+                    const InvConvShape *s, float *scratch)
+{
+  conv_forward (out, NULL, in, w, b, s, scratch, false);
+}
+
+void
+inv_conv2d_relu_forward (float *out, const float *in, const float *w, const float *b,
+                         const InvConvShape *s, float *scratch)
+{
+  conv_forward (out, NULL, in, w, b, s, scratch, true);
+}
+
+void
+inv_conv2d_relu_pool_forward (float *pooled, uint8_t *route, const float *in, const float *w,
+                              const float *b, const InvConvShape *s, float *scratch)
+{
+  g_return_if_fail (route != NULL);
+  conv_forward (pooled, route, in, w, b, s, scratch, true);
+}
+
+/* Backward: dout (B, O, HW) laid out as dmat (O, nb, HW) per chunk, masked
+ * by out > 0 when relu (out = the forward's output) and summed into db on
+ * the way (with pooled: dout is the gradient of a 2×2 max pool after the
+ * ReLU, routed back to its maxima first); then dw += dmat · colᵀ and dcol = wᵀ · dmat, folded back by
+ * col2im. */
+static void
+conv_backward (float *din, float *dw, float *db, const float *dout, const float *out,
+               const uint8_t *route, const float *in, const float *w, const InvConvShape *s,
+               float *scratch)
 {
   const size_t HW = s->H * s->W, CKK = s->C * s->k * s->k, O = s->O;
   g_return_if_fail (s->k % 2 == 1 && s->C > 0);
@@ -226,33 +405,31 @@ inv_conv2d_backward (float *din, float *dw, float *db, const float *dout,
     }
   const size_t nbmax = chunk_images (s);
   float *col = scratch;                     /* (CKK, N): col, then dcol */
-  float *dmat = scratch + CKK * nbmax * HW; /* (O, N) */
+  float *dmat = col + CKK * nbmax * HW;     /* (O, N) */
+  float *pad = dmat + O * nbmax * HW;       /* (nb·C, Hp, Wp): input, then its gradient */
   for (size_t b0 = 0; b0 < s->B; b0 += nbmax)
     {
       size_t nb = s->B - b0 < nbmax ? s->B - b0 : nbmax;
       size_t N = nb * HW;
-      /* dout (nb, O, HW) → dmat (O, nb, HW); db sums on the way. */
+      const size_t HWo = (s->H / 2) * (s->W / 2);
       for (size_t o = 0; o < O; o++)
         {
           double acc = 0;
           for (size_t bl = 0; bl < nb; bl++)
             {
-              const float *src = dout + ((b0 + bl) * O + o) * HW;
-              float *dst = dmat + o * N + bl * HW;
-              float part = 0.0f;
-              for (size_t i = 0; i < HW; i++)
-                {
-                  dst[i] = src[i];
-                  part += src[i];
-                }
-              acc += part;
+              size_t at = ((b0 + bl) * O + o) * HW, pat = ((b0 + bl) * O + o) * HWo;
+              if (route)
+                acc += plane_unpool (dmat + o * N + bl * HW, dout + pat, route + pat, s->H, s->W);
+              else
+                acc += plane_grad (dmat + o * N + bl * HW, dout + at, out ? out + at : NULL, HW);
             }
           if (db)
             db[o] += (float) acc;
         }
       if (dw)
         {
-          im2col (col, in + b0 * s->C * HW, s, nb, N);
+          pad_planes (pad, in + b0 * s->C * HW, s, nb);
+          im2col (col, pad, s, nb, N);
           /* dw (O,CKK) += dmat (O,N) · col (CKK,N)ᵀ: NoTrans, Trans; M=O N=CKK K=N. */
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) O, (int) CKK, (int) N,
                        1.0f, dmat, (int) N, col, (int) N, 1.0f, dw, (int) CKK);
@@ -262,9 +439,35 @@ inv_conv2d_backward (float *din, float *dw, float *db, const float *dout,
           /* dcol (CKK,N) = w (O,CKK)ᵀ · dmat (O,N): Trans, NoTrans; M=CKK N=N K=O. */
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) CKK, (int) N, (int) O,
                        1.0f, w, (int) CKK, dmat, (int) N, 0.0f, col, (int) N);
-          col2im (din + b0 * s->C * HW, col, s, nb, N);
+          col2im (din + b0 * s->C * HW, col, pad, s, nb, N);
         }
     }
+}
+
+void
+inv_conv2d_backward (float *din, float *dw, float *db, const float *dout,
+                     const float *in, const float *w, const InvConvShape *s,
+                     float *scratch)
+{
+  conv_backward (din, dw, db, dout, NULL, NULL, in, w, s, scratch);
+}
+
+void
+inv_conv2d_relu_backward (float *din, float *dw, float *db, const float *dout,
+                          const float *out, const float *in, const float *w,
+                          const InvConvShape *s, float *scratch)
+{
+  g_return_if_fail (out != NULL);
+  conv_backward (din, dw, db, dout, out, NULL, in, w, s, scratch);
+}
+
+void
+inv_conv2d_relu_pool_backward (float *din, float *dw, float *db, const float *dpool,
+                               const uint8_t *route, const float *in, const float *w,
+                               const InvConvShape *s, float *scratch)
+{
+  g_return_if_fail (route != NULL);
+  conv_backward (din, dw, db, dpool, NULL, route, in, w, s, scratch);
 }
 
 /* Input index of output index i and tap offset d, or -1 outside a zero pad. */

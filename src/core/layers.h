@@ -12,6 +12,17 @@
 
 G_BEGIN_DECLS
 
+/* Hot elementwise loops get an AVX2+FMA (x86-64-v3) clone picked at run time (GCC on
+ * x86-64), so a default build (baseline x86-64) is fast on current CPUs.
+ * Off under the sanitizers, which instrument every access anyway. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+    && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && !defined(__OPTIMIZE_SIZE__)
+#define INV_HOT __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define INV_HOT
+#endif
+
+
 /* ---- fully connected: out (B,O) = in (B,In) · w(O,In)ᵀ + b(O) ---- */
 void inv_dense_forward (float *out, const float *in, const float *w, const float *b,
                         size_t B, size_t In, size_t O);
@@ -39,6 +50,27 @@ void inv_conv2d_forward (float *out, const float *in, const float *w, const floa
 void inv_conv2d_backward (float *din, float *dw, float *db, const float *dout,
                           const float *in, const float *w, const InvConvShape *s,
                           float *scratch);
+/* The convolution and the ReLU after it in one pass: out = max (conv + b, 0).
+ * The backward takes the gradient with respect to that out and the out of
+ * the forward, and applies the ReLU's mask on the way. */
+void inv_conv2d_relu_forward (float *out, const float *in, const float *w, const float *b,
+                              const InvConvShape *s, float *scratch);
+void inv_conv2d_relu_backward (float *din, float *dw, float *db, const float *dout,
+                               const float *out, const float *in, const float *w,
+                               const InvConvShape *s, float *scratch);
+/* conv → ReLU → 2×2 max pool (H, W as inv_maxpool2_forward) in one pass,
+ * without storing the conv's output: pooled (B, O, H/2, W/2) and route
+ * (B, O, H/2, W/2), one byte per window saying which of its four elements
+ * get the pool's gradient (the tied maxima the ReLU let through, bits 0-3)
+ * and how many tied maxima share it (bits 4-6). The backward takes the
+ * gradient with respect to pooled, dpool (B, O, H/2, W/2), and gives what
+ * inv_maxpool2_backward then inv_conv2d_relu_backward would. */
+void inv_conv2d_relu_pool_forward (float *pooled, uint8_t *route, const float *in,
+                                   const float *w, const float *b, const InvConvShape *s,
+                                   float *scratch);
+void inv_conv2d_relu_pool_backward (float *din, float *dw, float *db, const float *dpool,
+                                    const uint8_t *route, const float *in, const float *w,
+                                    const InvConvShape *s, float *scratch);
 void inv_conv2d_forward_naive (float *out, const float *in, const float *w, const float *b,
                                const InvConvShape *s);
 void inv_conv2d_backward_naive (float *din, float *dw, float *db, const float *dout,
@@ -46,6 +78,15 @@ void inv_conv2d_backward_naive (float *din, float *dw, float *db, const float *d
 
 /* ---- 2×2 max pooling, stride 2 (H, W even): out (N,H/2,W/2), in (N,H,W).
  * Backward splits the gradient evenly among tied maxima. ---- */
+/* The smallest value that counts as tied with a maximum m: values within
+ * float rounding of it (a rotated input reaches the same value through sums
+ * in another order, and a last-bit difference must not decide which
+ * orientation gets the gradient). */
+static inline float
+inv_tie_floor (float m)
+{
+  return m - (1e-5f * __builtin_fabsf (m) + 1e-6f);
+}
 void inv_maxpool2_forward (float *out, const float *in, size_t N, size_t H, size_t W);
 void inv_maxpool2_backward (float *din, const float *dout, const float *in,
                             const float *out, size_t N, size_t H, size_t W);

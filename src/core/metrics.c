@@ -9,6 +9,7 @@
 #include "spectrum.h"
 #include "util.h"
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 G_DEFINE_QUARK (inv-metrics-error-quark, inv_metrics_error)
@@ -176,9 +177,9 @@ accum_orbit_logits (Accum *a, const float *z, int label, size_t G, size_t K, dou
   a->ie += ie / (double) G;
 }
 
-/* maps (G,n) aligned saliency of one orbit. */
-static void
-accum_orbit_sis (Accum *a, const float *maps, size_t G, size_t n)
+/* Mean pair cosine of maps (G,n), the aligned saliency of one orbit. */
+static double
+orbit_sis (const float *maps, size_t G, size_t n)
 {
   double sum = 0;
   size_t pairs = 0;
@@ -188,7 +189,13 @@ accum_orbit_sis (Accum *a, const float *maps, size_t G, size_t n)
         sum += inv_cosine (maps + g * n, maps + h * n, n);
         pairs++;
       }
-  a->sis += pairs ? sum / (double) pairs : 1.0;
+  return pairs ? sum / (double) pairs : 1.0;
+}
+
+static void
+accum_orbit_sis (Accum *a, const float *maps, size_t G, size_t n)
+{
+  a->sis += orbit_sis (maps, G, n);
   a->sis_orbits++;
 }
 
@@ -386,14 +393,15 @@ inv_eval_options_init (InvEvalOptions *opt)
 
 /* Work buffers of one evaluation. */
 typedef struct {
-  float *img;       /* (n) raw pixels of one image */
   float *base;      /* (B, n) shifted base images */
-  float *orbit;     /* (B*G, n) */
-  float *logits;    /* (B*G, K) */
+  float *orbit;     /* (B*G, n), then (B, n) x_b + δ_b rows when the
+                     * sensitivity shares the orbit forward */
+  float *logits;    /* (B*G (+ B), K) */
   float *sal;       /* (B*G, n) saliency, aligned in place */
-  float *tmp;       /* (n) */
-  float *sens_x;    /* (2B, n): x_b rows then x_b + δ_b rows */
+  float *sens_x;    /* (2B, n): x_b rows then x_b + δ_b rows (no orbit pass) */
   float *sens_z;    /* (2B, K) */
+  double *dnorm;    /* (B) ‖δ_b‖ */
+  double *sis;      /* (B) mean pair cosine of each orbit's aligned maps */
   float *energy_x;  /* (N, n) base images for the non-invariant energy, or NULL */
   size_t *classes;  /* (B*G) */
   double *scratch;  /* (3K) */
@@ -402,57 +410,88 @@ typedef struct {
 static void
 eval_work_clear (EvalWork *w)
 {
-  inv_free (w->img);
   inv_free (w->base);
   inv_free (w->orbit);
   inv_free (w->logits);
   inv_free (w->sal);
-  inv_free (w->tmp);
   inv_free (w->sens_x);
   inv_free (w->sens_z);
   inv_free (w->energy_x);
   g_free (w->classes);
   g_free (w->scratch);
+  g_free (w->dnorm);
+  g_free (w->sis);
 }
 
-/* Sensitivity of B base images (B, n) numbered first.. in the split. */
-static gboolean
-eval_sensitivity (InvModel *m, EvalWork *w, Accum *a, size_t first, size_t B,
-                  uint64_t seed, GError **error)
+/* xd (B, n) = x + δ_b for the base images b0..b1 of x (B, n), numbered
+ * first.. in the split, δ_b from the image's own stream; dnorm (B) = ‖δ_b‖. */
+static void
+sensitivity_inputs (float *xd, double *dnorm, const float *x, size_t first, size_t b0,
+                    size_t b1, size_t n, uint64_t seed)
 {
-  const size_t n = m->h * m->w, K = m->n_classes;
-  g_autofree double *dnorm = g_new (double, B);
-  memcpy (w->sens_x, w->base, B * n * sizeof (float));
-  for (size_t b = 0; b < B; b++)
+  for (size_t b = b0; b < b1; b++)
     {
       InvRng r;
       inv_rng_init_stream (&r, seed, INV_SENSITIVITY_STREAM, first + b);
-      const float *x = w->base + b * n;
-      float *xd = w->sens_x + (B + b) * n;
       double dd = 0;
       for (size_t p = 0; p < n; p++)
         {
           float d = (float) (INV_SENSITIVITY_SIGMA * inv_rng_normal (&r));
-          xd[p] = x[p] + d;
+          xd[b * n + p] = x[b * n + p] + d;
           dd += (double) d * d;
         }
       dnorm[b] = sqrt (dd);
     }
-  /* x and x + δ in one forward, so both see the same arithmetic. */
-  if (!inv_model_forward (m, w->sens_z, w->sens_x, 2 * B, error))
-    return FALSE;
+}
+
+/* Adds ‖f(x_b + δ_b) − f(x_b)‖ / ‖δ_b‖ of B images: z0 row b·stride0 and
+ * z1 row b of logits with K columns. */
+static void
+sensitivity_accum (Accum *a, const float *z0, size_t stride0, const float *z1,
+                   const double *dnorm, size_t B, size_t K)
+{
   for (size_t b = 0; b < B; b++)
     {
-      const float *z0 = w->sens_z + b * K, *z1 = w->sens_z + (B + b) * K;
+      const float *r0 = z0 + b * stride0 * K, *r1 = z1 + b * K;
       double ss = 0;
       for (size_t k = 0; k < K; k++)
         {
-          double d = (double) z1[k] - z0[k];
+          double d = (double) r1[k] - r0[k];
           ss += d * d;
         }
       a->sens += dnorm[b] > 0 ? sqrt (ss) / dnorm[b] : 0.0;
       a->sens_images++;
     }
+}
+
+typedef struct {
+  float *xd;
+  double *dnorm;
+  const float *x;
+  size_t first, n;
+  uint64_t seed;
+} SensJob;
+
+static void
+sensitivity_range (gpointer data, size_t b0, size_t b1)
+{
+  const SensJob *j = data;
+  sensitivity_inputs (j->xd, j->dnorm, j->x, j->first, b0, b1, j->n, j->seed);
+}
+
+/* Sensitivity of B base images alone (no orbit forward to share). */
+static gboolean
+eval_sensitivity (InvModel *m, EvalWork *w, Accum *a, size_t first, size_t B,
+                  uint64_t seed, GError **error)
+{
+  const size_t n = m->h * m->w, K = m->n_classes;
+  memcpy (w->sens_x, w->base, B * n * sizeof (float));
+  SensJob job = { w->sens_x + B * n, w->dnorm, w->base, first, n, seed };
+  inv_model_parallel_for (B, 4, sensitivity_range, &job);
+  /* x and x + δ in one forward, so both see the same arithmetic. */
+  if (!inv_model_forward (m, w->sens_z, w->sens_x, 2 * B, error))
+    return FALSE;
+  sensitivity_accum (a, w->sens_z, 1, w->sens_z + B * K, w->dnorm, B, K);
   return TRUE;
 }
 
@@ -485,6 +524,84 @@ eval_noninvariant_energy (InvModel *m, const InvGroup *grp, const float *X, size
   gboolean ok = inv_spectrum_noninvariant_energy (out, w, rows, n, xs, N, grp, error);
   inv_free (xs);
   return ok;
+}
+
+/* The per-image work of one batch around the model's passes, in parallel
+ * ranges of images (each image's numbers do not depend on the others). */
+typedef struct {
+  const InvSplit *split;
+  const InvEvalOptions *opt;
+  const InvGroup *grp;
+  EvalWork *wk;
+  size_t i0, nb, h, w;
+  gboolean orbit, sens_shared;
+  pthread_mutex_t lock;
+  GError *error;          /* of the first failing image */
+  size_t error_at;
+} BatchJob;
+
+/* Base images (shifted), their copies for the energy, orbits and x + δ rows. */
+static void
+prepare_range (gpointer data, size_t b0, size_t b1)
+{
+  BatchJob *j = data;
+  EvalWork *wk = j->wk;
+  const size_t n = j->h * j->w, G = j->grp->order;
+  float *img = g_new (float, n);
+  for (size_t b = b0; b < b1; b++)
+    {
+      inv_split_get_image (j->split, j->h, j->w, j->i0 + b, img);
+      if (j->opt->shifts)
+        {
+          GError *e = NULL;
+          if (!inv_shift_apply (j->opt->shifts, j->i0 + b, wk->base + b * n, img, j->h, j->w, &e))
+            {
+              pthread_mutex_lock (&j->lock);
+              if (!j->error || b < j->error_at)
+                {
+                  g_clear_error (&j->error);
+                  j->error = e;
+                  j->error_at = b;
+                }
+              else
+                g_error_free (e);
+              pthread_mutex_unlock (&j->lock);
+              break;
+            }
+        }
+      else
+        memcpy (wk->base + b * n, img, n * sizeof (float));
+      if (wk->energy_x)
+        memcpy (wk->energy_x + (j->i0 + b) * n, wk->base + b * n, n * sizeof (float));
+      if (j->orbit)
+        inv_group_orbit (j->grp, wk->orbit + b * G * n, wk->base + b * n);
+      if (j->sens_shared)
+        sensitivity_inputs (wk->orbit + j->nb * G * n, wk->dnorm, wk->base, j->i0, b, b + 1, n,
+                            j->opt->seed);
+    }
+  g_free (img);
+}
+
+/* Saliency maps aligned back to the identity, and each orbit's SIS. */
+static void
+sis_range (gpointer data, size_t b0, size_t b1)
+{
+  BatchJob *j = data;
+  EvalWork *wk = j->wk;
+  const InvGroup *grp = j->grp;
+  const size_t n = j->h * j->w, G = grp->order;
+  float *tmp = g_new (float, n);
+  for (size_t b = b0; b < b1; b++)
+    {
+      for (size_t g = 1; g < G; g++)
+        {
+          float *sm = wk->sal + (b * G + g) * n;
+          memcpy (tmp, sm, n * sizeof (float));
+          inv_group_apply (grp, grp->inverse[g], sm, tmp);
+        }
+      wk->sis[b] = orbit_sis (wk->sal + b * G * n, G, n);
+    }
+  g_free (tmp);
 }
 
 gboolean
@@ -541,17 +658,21 @@ inv_evaluate (InvModel *m, const InvSplit *split, const InvEvalOptions *opt,
   double energy = NAN;
   wk.classes = g_new (size_t, bg);
   wk.scratch = g_new (double, 3 * K);
-  if ((wk.img = inv_floats_new (n, error)) == NULL
-      || (wk.tmp = inv_floats_new (n, error)) == NULL
-      || (wk.base = inv_floats_new (B * n, error)) == NULL)
+  if ((wk.base = inv_floats_new (B * n, error)) == NULL)
     goto out;
+  /* With an orbit forward, the x + δ rows ride along in it: f(x) is the
+   * identity row, and both come from the same pass. */
+  const gboolean sens_shared = need_orbit && (which & INV_METRIC_SENSITIVITY);
+  const size_t extra = sens_shared ? B : 0;
+  wk.dnorm = g_new (double, B);
+  wk.sis = g_new (double, B);
   if (need_orbit
-      && ((wk.orbit = inv_floats_new (bgn, error)) == NULL
-          || (wk.logits = inv_floats_new (bgk, error)) == NULL))
+      && ((wk.orbit = inv_floats_new (bgn + extra * n, error)) == NULL
+          || (wk.logits = inv_floats_new (bgk + extra * K, error)) == NULL))
     goto out;
   if ((which & INV_METRIC_SIS) && (wk.sal = inv_floats_new (bgn, error)) == NULL)
     goto out;
-  if ((which & INV_METRIC_SENSITIVITY)
+  if ((which & INV_METRIC_SENSITIVITY) && !sens_shared
       && ((wk.sens_x = inv_floats_new (2 * B * n, error)) == NULL
           || (wk.sens_z = inv_floats_new (2 * B * K, error)) == NULL))
     goto out;
@@ -563,26 +684,22 @@ inv_evaluate (InvModel *m, const InvSplit *split, const InvEvalOptions *opt,
       if (g_cancellable_set_error_if_cancelled (opt->cancellable, error))
         goto out;
       const size_t nb = MIN (B, N - i0);
-      for (size_t b = 0; b < nb; b++)
+      BatchJob job = { split, opt, grp, &wk, i0, nb, h, w, need_orbit, sens_shared,
+                       PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+      inv_model_parallel_for (nb, 4, prepare_range, &job);
+      pthread_mutex_destroy (&job.lock);
+      if (job.error)
         {
-          inv_split_get_image (split, h, w, i0 + b, wk.img);
-          if (opt->shifts)
-            {
-              if (!inv_shift_apply (opt->shifts, i0 + b, wk.base + b * n, wk.img, h, w, error))
-                goto out;
-            }
-          else
-            memcpy (wk.base + b * n, wk.img, n * sizeof (float));
-          if (wk.energy_x)
-            memcpy (wk.energy_x + (i0 + b) * n, wk.base + b * n, n * sizeof (float));
+          g_propagate_error (error, job.error);
+          goto out;
         }
 
       if (need_orbit)
         {
-          for (size_t b = 0; b < nb; b++)
-            inv_group_orbit (grp, wk.orbit + b * G * n, wk.base + b * n);
-          if (!inv_model_forward (m, wk.logits, wk.orbit, nb * G, error))
+          if (!inv_model_forward (m, wk.logits, wk.orbit, nb * G + (sens_shared ? nb : 0), error))
             goto out;
+          if (sens_shared)
+            sensitivity_accum (&acc, wk.logits, G, wk.logits + nb * G * K, wk.dnorm, nb, K);
           for (size_t b = 0; b < nb; b++)
             accum_orbit_logits (&acc, wk.logits + b * G * K, split->labels[i0 + b], G, K,
                                 wk.scratch);
@@ -590,7 +707,8 @@ inv_evaluate (InvModel *m, const InvSplit *split, const InvEvalOptions *opt,
 
       if (which & INV_METRIC_SIS)
         {
-          /* One backward for the whole batch: row b*G+g explains class c_b. */
+          /* One backward for the orbit rows of the batch: row b*G+g
+           * explains class c_b. */
           for (size_t b = 0; b < nb; b++)
             {
               size_t c = opt->sis_predicted ? inv_argmax (wk.logits + b * G * K, K)
@@ -600,19 +718,15 @@ inv_evaluate (InvModel *m, const InvSplit *split, const InvEvalOptions *opt,
             }
           if (!inv_saliency_backward_onehot (m, wk.sal, wk.classes, nb * G, error))
             goto out;
+          inv_model_parallel_for (nb, 4, sis_range, &job);
           for (size_t b = 0; b < nb; b++)
             {
-              for (size_t g = 1; g < G; g++)
-                {
-                  float *s = wk.sal + (b * G + g) * n;
-                  memcpy (wk.tmp, s, n * sizeof (float));
-                  inv_group_apply (grp, grp->inverse[g], s, wk.tmp);
-                }
-              accum_orbit_sis (&acc, wk.sal + b * G * n, G, n);
+              acc.sis += wk.sis[b];
+              acc.sis_orbits++;
             }
         }
 
-      if ((which & INV_METRIC_SENSITIVITY)
+      if ((which & INV_METRIC_SENSITIVITY) && !sens_shared
           && !eval_sensitivity (m, &wk, &acc, i0, nb, opt->seed, error))
         goto out;
     }

@@ -1,15 +1,21 @@
 /* The four model kinds as short sequences of operations (dense, conv, ReLU,
  * pools) over per-image shapes (C,H,W). Parameters live in one flat block;
  * weight-tied layers keep their free parameters there and expand them into
- * effective weights before each forward pass (tied-mlp: W = V·P; gcnn:
- * group-convolution filters). Not a general graph engine. */
+ * effective weights before each forward pass (tied-mlp: W = V·P, applied as
+ * orbit means of V times orbit sums of the pixels; gcnn: group-convolution
+ * filters). A pass over B rows is split into shards of rows, one per thread,
+ * each running every op on its rows with single-threaded BLAS; the split
+ * depends only on B and the thread count, so results are reproducible for a
+ * given thread count. Not a general graph engine. */
 #include "model.h"
+#include "blas.h"
 #include "layers.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "json.h"
 #include "util.h"
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 G_DEFINE_QUARK (inv-model-error-quark, inv_model_error)
@@ -18,30 +24,55 @@ typedef enum { OP_DENSE, OP_CONV, OP_RELU, OP_MAXPOOL, OP_GROUPPOOL, OP_MEANPOOL
 typedef enum { EXPAND_NONE, EXPAND_TIED, EXPAND_LIFT, EXPAND_GROUP } Expand;
 
 #define NO_PARAM ((size_t) -1)
+/* Threads a pass may use, and the fewest rows worth a shard of their own
+ * (below that, handing rows to another thread costs more than it saves). */
+#define MAX_SHARDS 16
+#define MIN_SHARD_ROWS 8
 
 typedef struct {
   OpKind kind;
   Expand expand;
+  gboolean relu;               /* conv: the ReLU after it is fused into it */
+  gboolean pool;               /* conv: so is the max pool after that ReLU */
+  gboolean fused;              /* ReLU, max pool: done by the conv before it */
   size_t in_c, in_h, in_w;     /* per-image input shape */
   size_t out_c, out_h, out_w;  /* per-image output shape */
   size_t w_param, b_param;     /* indices into views, or NO_PARAM */
   size_t psi_c, psi_o;         /* gconv: free channels (C, O) before expansion */
   gboolean circular;
   size_t G;                    /* group pool: group order */
-  /* expanded weights (EXPAND_*): (out, in…) and their gradients */
-  float *wexp, *bexp, *dwexp, *dbexp;
-  float *out;                  /* (B, out_c*out_h*out_w); ReLU: same as its input */
-  float *aux;                  /* group pool: mean map (B, out_c, HW) */
+  /* expanded weights (EXPAND_*): conv (out_c, in_c, 3, 3); tied dense
+   * (out_c, n_orb) orbit means of V; bias (out_c) */
+  float *wexp, *bexp;
+  float *dwexp[MAX_SHARDS], *dbexp[MAX_SHARDS]; /* their gradients, per shard */
+  size_t wexp_n;               /* floats of wexp */
+  float *out;                  /* (B, out_c*out_h*out_w); ReLU: same as its input;
+                                * conv with pool: none (it writes the pool's out) */
+  uint8_t *route;              /* conv with pool: (B, out_c, out_h/2, out_w/2) where
+                                * each window's gradient goes */
+  float *aux;                  /* group pool: mean map (B, out_c, HW);
+                                * tied dense: orbit sums of its input (B, n_orb) */
 } Op;
 
 struct InvModelWork {
   Op ops[4 * INV_MODEL_MAX_LAYERS + 4];
   size_t n_ops;
   size_t cap;                  /* batch capacity of the buffers below */
+  size_t biggest;              /* largest per-image activation (floats) */
+  size_t scratch_n;            /* floats of each shard's scratch */
+  size_t cap_shards;           /* shards whose buffers exist */
   float *x0;                   /* (B, n) standardized input */
-  float *ga, *gb;              /* (B, max activation) ping-pong gradients */
-  float *scratch;              /* conv im2col scratch for the largest conv */
-  GPtrArray *owned;            /* every buffer above, freed with inv_free */
+  float *ga, *gb;              /* (B, biggest) ping-pong gradients */
+  float *scratch[MAX_SHARDS];  /* per shard: conv im2col scratch */
+  float *sgrads[MAX_SHARDS];   /* per shard ≥ 1: (n_params) its parameter gradients */
+  /* tied-mlp: the orbits of the pixel group, W·x = Σ_orbits mean(V)·Σ x */
+  size_t n_orb;
+  uint32_t *orb_of;            /* (n) orbit of each pixel */
+  uint32_t *orb_members;       /* (n) pixels grouped by orbit */
+  uint32_t *orb_start;         /* (n_orb + 1) */
+  float *orb_scale;            /* (n_orb) 1 / orbit size */
+  float *pix_scale;            /* (n) 1 / size of the pixel's orbit */
+  GPtrArray *owned;            /* every float buffer above, freed with inv_free */
 };
 
 static size_t
@@ -54,6 +85,181 @@ static size_t
 op_in_size (const Op *op)
 {
   return op->in_c * op->in_h * op->in_w;
+}
+
+/* ---- threads ----
+ * A small pool of worker threads that never exit; one pass at a time uses
+ * it, a concurrent pass (another model in another thread) runs its shards
+ * in its own thread instead. Plain pthreads so ThreadSanitizer sees them. */
+
+typedef void (*TaskFunc) (gpointer data, size_t task);
+
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake, done;
+  size_t n_workers;
+  gboolean busy;
+  TaskFunc fn;
+  gpointer data;
+  size_t n_tasks, next, unfinished;
+  /* BLAS runs single-threaded inside shards: the caller's count is kept here */
+  int blas_saved;
+  size_t blas_forced;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+            .done = PTHREAD_COND_INITIALIZER };
+
+static void *
+pool_worker (void *arg)
+{
+  pthread_mutex_lock (&pool.lock);
+  for (;;)
+    {
+      while (pool.next >= pool.n_tasks)
+        pthread_cond_wait (&pool.wake, &pool.lock);
+      size_t task = pool.next++;
+      TaskFunc fn = pool.fn;
+      gpointer data = pool.data;
+      pthread_mutex_unlock (&pool.lock);
+      fn (data, task);
+      pthread_mutex_lock (&pool.lock);
+      if (--pool.unfinished == 0)
+        pthread_cond_signal (&pool.done);
+    }
+  return NULL;
+}
+
+/* Runs fn (data, t) for t < n, in parallel when the pool is free. */
+static void
+parallel_run (size_t n, TaskFunc fn, gpointer data)
+{
+  if (n <= 1)
+    {
+      if (n == 1)
+        fn (data, 0);
+      return;
+    }
+  pthread_mutex_lock (&pool.lock);
+  if (pool.busy)
+    {
+      pthread_mutex_unlock (&pool.lock);
+      for (size_t t = 0; t < n; t++)
+        fn (data, t);
+      return;
+    }
+  pool.busy = TRUE;
+  while (pool.n_workers < n - 1)
+    {
+      pthread_t thread;
+      pthread_attr_t attr;
+      pthread_attr_init (&attr);
+      pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+      int rc = pthread_create (&thread, &attr, pool_worker, NULL);
+      pthread_attr_destroy (&attr);
+      if (rc != 0)
+        break; /* the caller does the rest */
+      pool.n_workers++;
+    }
+  pool.fn = fn;
+  pool.data = data;
+  pool.n_tasks = n;
+  pool.next = 0;
+  pool.unfinished = n;
+  pthread_cond_broadcast (&pool.wake);
+  while (pool.next < pool.n_tasks)
+    {
+      size_t task = pool.next++;
+      pthread_mutex_unlock (&pool.lock);
+      fn (data, task);
+      pthread_mutex_lock (&pool.lock);
+      pool.unfinished--;
+    }
+  while (pool.unfinished > 0)
+    pthread_cond_wait (&pool.done, &pool.lock);
+  pool.n_tasks = pool.next = 0;
+  pool.busy = FALSE;
+  pthread_mutex_unlock (&pool.lock);
+}
+
+int
+inv_model_threads (void)
+{
+  pthread_mutex_lock (&pool.lock);
+  int t = pool.blas_forced ? pool.blas_saved : inv_blas_get_threads ();
+  pthread_mutex_unlock (&pool.lock);
+  return MAX (t, 1);
+}
+
+/* OpenBLAS would serialize concurrent multi-threaded calls: shards call it
+ * single-threaded, and the caller's setting comes back after the pass. */
+static void
+blas_force_single (void)
+{
+  pthread_mutex_lock (&pool.lock);
+  if (pool.blas_forced++ == 0)
+    {
+      pool.blas_saved = inv_blas_get_threads ();
+      if (pool.blas_saved > 1)
+        inv_blas_set_threads (1);
+    }
+  pthread_mutex_unlock (&pool.lock);
+}
+
+static void
+blas_restore (void)
+{
+  pthread_mutex_lock (&pool.lock);
+  if (--pool.blas_forced == 0 && pool.blas_saved > 1)
+    inv_blas_set_threads (pool.blas_saved);
+  pthread_mutex_unlock (&pool.lock);
+}
+
+typedef struct {
+  size_t n, parts;
+  InvRangeFunc fn;
+  gpointer data;
+} RangeJob;
+
+static void
+range_task (gpointer data, size_t part)
+{
+  const RangeJob *j = data;
+  size_t begin = j->n * part / j->parts, end = j->n * (part + 1) / j->parts;
+  if (end > begin)
+    j->fn (j->data, begin, end);
+}
+
+void
+inv_model_parallel_for (size_t n, size_t min_chunk, InvRangeFunc fn, gpointer data)
+{
+  size_t parts = MIN ((size_t) inv_model_threads (), (size_t) MAX_SHARDS);
+  parts = MIN (parts, n / MAX (min_chunk, (size_t) 1));
+  if (parts <= 1)
+    {
+      if (n > 0)
+        fn (data, 0, n);
+      return;
+    }
+  RangeJob j = { n, parts, fn, data };
+  blas_force_single ();
+  parallel_run (parts, range_task, &j);
+  blas_restore ();
+}
+
+/* Shards of a pass over B rows: a function of B and the thread count only. */
+static size_t
+shard_count (size_t B)
+{
+  size_t t = (size_t) inv_model_threads ();
+  t = MIN (t, (size_t) MAX_SHARDS);
+  t = MIN (t, B / MIN_SHARD_ROWS);
+  return MAX (t, (size_t) 1);
+}
+
+static void
+shard_rows (size_t B, size_t nsh, size_t s, size_t *r0, size_t *r1)
+{
+  *r0 = B * s / nsh;
+  *r1 = B * (s + 1) / nsh;
 }
 
 const char *
@@ -355,6 +561,22 @@ build_ops (InvModel *m)
         }
       break;
     }
+  /* A ReLU right after a convolution runs inside it (bias + ReLU in the
+   * pass that lays out the sgemm result, its mask in the backward one). */
+  InvModelWork *w = m->work;
+  for (size_t i = 1; i < w->n_ops; i++)
+    if (w->ops[i].kind == OP_RELU && w->ops[i - 1].kind == OP_CONV)
+      {
+        w->ops[i - 1].relu = TRUE;
+        w->ops[i].fused = TRUE;
+        /* and a max pool after it: the conv's output is then never
+         * stored, only the pool's and each window's routing */
+        if (i + 1 < w->n_ops && w->ops[i + 1].kind == OP_MAXPOOL)
+          {
+            w->ops[i - 1].pool = TRUE;
+            w->ops[i + 1].fused = TRUE;
+          }
+      }
 }
 
 static float *
@@ -364,6 +586,53 @@ work_alloc (InvModelWork *w, size_t n, GError **error)
   if (p)
     g_ptr_array_add (w->owned, p);
   return p;
+}
+
+static void
+work_release (InvModelWork *w, float **p)
+{
+  if (*p)
+    g_ptr_array_remove_fast (w->owned, *p); /* frees it */
+  *p = NULL;
+}
+
+/* The orbits of the pixel group, in order of their first pixel. */
+static void
+build_orbits (InvModel *m)
+{
+  InvModelWork *w = m->work;
+  const size_t n = m->h * m->w, G = m->group->order;
+  const uint32_t *perm = m->group->perm;
+  w->orb_of = g_new (uint32_t, n);
+  w->orb_members = g_new (uint32_t, n);
+  w->orb_start = g_new (uint32_t, n + 1);
+  for (size_t p = 0; p < n; p++)
+    w->orb_of[p] = UINT32_MAX;
+  size_t k = 0, filled = 0;
+  for (size_t p = 0; p < n; p++)
+    {
+      if (w->orb_of[p] != UINT32_MAX)
+        continue;
+      w->orb_start[k] = (uint32_t) filled;
+      for (size_t g = 0; g < G; g++)
+        {
+          uint32_t q = perm[g * n + p];
+          if (w->orb_of[q] == UINT32_MAX)
+            {
+              w->orb_of[q] = (uint32_t) k;
+              w->orb_members[filled++] = q;
+            }
+        }
+      k++;
+    }
+  w->orb_start[k] = (uint32_t) filled;
+  w->n_orb = k;
+  w->orb_scale = g_new (float, k);
+  for (size_t j = 0; j < k; j++)
+    w->orb_scale[j] = 1.0f / (float) (w->orb_start[j + 1] - w->orb_start[j]);
+  w->pix_scale = g_new (float, n);
+  for (size_t p = 0; p < n; p++)
+    w->pix_scale[p] = w->orb_scale[w->orb_of[p]];
 }
 
 /* Expanded weights do not depend on the batch: allocated once. */
@@ -376,11 +645,35 @@ alloc_expanded (InvModel *m, GError **error)
       Op *op = &w->ops[i];
       if (op->expand == EXPAND_NONE)
         continue;
-      size_t wn = op->kind == OP_DENSE ? op->out_c * op->in_c : op->out_c * op->in_c * 9;
-      if (!(op->wexp = work_alloc (w, wn, error)) || !(op->dwexp = work_alloc (w, wn, error))
-          || !(op->bexp = work_alloc (w, op->out_c, error))
-          || !(op->dbexp = work_alloc (w, op->out_c, error)))
+      op->wexp_n = op->expand == EXPAND_TIED ? op->out_c * w->n_orb : op->out_c * op->in_c * 9;
+      if (!(op->wexp = work_alloc (w, op->wexp_n, error))
+          || !(op->bexp = work_alloc (w, op->out_c, error)))
         return FALSE;
+    }
+  return TRUE;
+}
+
+/* Per-shard buffers for nsh shards: scratch, parameter gradients, gradients
+ * of expanded weights. */
+static gboolean
+ensure_shards (InvModel *m, size_t nsh, GError **error)
+{
+  InvModelWork *w = m->work;
+  for (size_t s = w->cap_shards; s < nsh; s++)
+    {
+      if (w->scratch_n && !(w->scratch[s] = work_alloc (w, w->scratch_n, error)))
+        return FALSE;
+      if (s > 0 && !(w->sgrads[s] = work_alloc (w, m->n_params, error)))
+        return FALSE;
+      for (size_t i = 0; i < w->n_ops; i++)
+        {
+          Op *op = &w->ops[i];
+          if (op->expand != EXPAND_NONE
+              && (!(op->dwexp[s] = work_alloc (w, op->wexp_n, error))
+                  || !(op->dbexp[s] = work_alloc (w, op->out_c, error))))
+            return FALSE;
+        }
+      w->cap_shards = s + 1;
     }
   return TRUE;
 }
@@ -392,25 +685,22 @@ ensure_capacity (InvModel *m, size_t B, GError **error)
   InvModelWork *w = m->work;
   if (B <= w->cap)
     return TRUE;
-  /* Free the batch-sized buffers, keep the expanded weights. */
+  /* Free the batch-sized buffers, keep the expanded weights and the
+   * per-shard ones (their sizes do not depend on the batch). */
   for (size_t i = 0; i < w->n_ops; i++)
     {
       Op *op = &w->ops[i];
-      if (op->out && op->kind != OP_RELU)
-        {
-          g_ptr_array_remove_fast (w->owned, op->out); /* frees it */
-        }
-      if (op->aux)
-        {
-          g_ptr_array_remove_fast (w->owned, op->aux);
-        }
-      op->out = op->aux = NULL;
+      if (op->kind != OP_RELU)
+        work_release (w, &op->out);
+      work_release (w, &op->aux);
+      float *route = (float *) op->route;
+      work_release (w, &route);
+      op->out = NULL;
+      op->route = NULL;
     }
-  float *bufs[] = { w->x0, w->ga, w->gb, w->scratch };
-  for (size_t i = 0; i < G_N_ELEMENTS (bufs); i++)
-    if (bufs[i])
-      g_ptr_array_remove_fast (w->owned, bufs[i]);
-  w->x0 = w->ga = w->gb = w->scratch = NULL;
+  work_release (w, &w->x0);
+  work_release (w, &w->ga);
+  work_release (w, &w->gb);
   w->cap = 0;
 
   size_t n = m->h * m->w, biggest = n, scratch = 0, bytes;
@@ -423,22 +713,37 @@ ensure_capacity (InvModel *m, size_t B, GError **error)
     {
       Op *op = &w->ops[i];
       size_t sz = op_out_size (op), total;
-      biggest = MAX (biggest, sz);
+      /* the gradient buffers hold what flows into and out of unfused ops
+       * (a conv with its pool: the pool's output) */
+      if (!op->fused)
+        biggest = MAX (biggest, MAX (op_in_size (op),
+                                     op->pool ? op_out_size (&w->ops[i + 2]) : sz));
       if (!inv_size_mul (B, sz, &total))
         goto overflow;
       if (op->kind == OP_RELU)
         op->out = (float *) prev;
+      else if (op->pool)
+        {
+          /* bytes, one per pooling window */
+          size_t windows;
+          if (!inv_size_mul (B, op->out_c * (op->out_h / 2) * (op->out_w / 2), &windows))
+            goto overflow;
+          float *route = work_alloc (w, windows / sizeof (float) + 1, error);
+          if (!route)
+            return FALSE;
+          op->route = (uint8_t *) route;
+        }
       else if (!(op->out = work_alloc (w, total, error)))
         return FALSE;
-      if (op->kind == OP_GROUPPOOL)
+      if (op->kind == OP_GROUPPOOL || op->expand == EXPAND_TIED)
         {
-          size_t mm;
-          if (!inv_size_mul (B, op->out_c * op->in_h * op->in_w, &mm)
-              || !(op->aux = work_alloc (w, mm, error)))
+          size_t per = op->kind == OP_GROUPPOOL ? op->out_c * op->in_h * op->in_w : w->n_orb, mm;
+          if (!inv_size_mul (B, per, &mm) || !(op->aux = work_alloc (w, mm, error)))
             return FALSE;
         }
       if (op->kind == OP_CONV)
         {
+          /* The scratch of a conv is bounded by its chunk, not by B. */
           InvConvShape s = { B, op->in_c, op->out_c, op->in_h, op->in_w, 3, op->circular };
           scratch = MAX (scratch, inv_conv2d_scratch_size (&s));
         }
@@ -447,9 +752,22 @@ ensure_capacity (InvModel *m, size_t B, GError **error)
   size_t gsz;
   if (!inv_size_mul (B, biggest, &gsz))
     goto overflow;
-  if (!(w->ga = work_alloc (w, gsz, error)) || !(w->gb = work_alloc (w, gsz, error))
-      || !(w->scratch = work_alloc (w, scratch, error)))
+  if (!(w->ga = work_alloc (w, gsz, error)) || !(w->gb = work_alloc (w, gsz, error)))
     return FALSE;
+  if (scratch > w->scratch_n)
+    {
+      for (size_t s = 0; s < w->cap_shards; s++)
+        {
+          work_release (w, &w->scratch[s]);
+          if (!(w->scratch[s] = work_alloc (w, scratch, error)))
+            {
+              w->cap_shards = s; /* ensure_shards redoes the rest */
+              return FALSE;
+            }
+        }
+      w->scratch_n = scratch;
+    }
+  w->biggest = biggest;
   w->cap = B;
   return TRUE;
 
@@ -521,6 +839,8 @@ model_alloc (InvModelKind kind, const char *group, size_t h, size_t w, size_t K,
   m->work = g_new0 (InvModelWork, 1);
   m->work->owned = g_ptr_array_new_with_free_func (inv_free);
   build_ops (m);
+  if (kind == INV_MODEL_TIED_MLP)
+    build_orbits (m);
   if (!(m->params = inv_floats_new (m->n_params, error))
       || !(m->grads = inv_floats_new (m->n_params, error))
       || !alloc_expanded (m, error))
@@ -553,6 +873,11 @@ inv_model_free (InvModel *m)
   if (m->work)
     {
       g_ptr_array_unref (m->work->owned);
+      g_free (m->work->orb_of);
+      g_free (m->work->orb_members);
+      g_free (m->work->orb_start);
+      g_free (m->work->orb_scale);
+      g_free (m->work->pix_scale);
       g_free (m->work);
     }
   g_free (m->dataset);
@@ -587,23 +912,55 @@ inv_model_find_param (const InvModel *m, const char *name)
 
 /* ---- weight tying ---- */
 
-/* tied: W (O, n) rows = mean over g of g·V rows, i.e. W = V·P. The adjoint is
- * the same averaging because P is symmetric. */
-static void
-tie_rows (const InvGroup *grp, float *dst, const float *src, size_t O, gboolean accumulate)
+/* tied-mlp: W = V·P, i.e. W[o,p] = mean of V[o,·] over the orbit of p.
+ * vbar (O, n_orb) = those orbit means of v (O, n). */
+INV_HOT static void
+tie_orbit_means (const InvModelWork *w, float *vbar, const float *v, size_t O, size_t n)
 {
-  size_t n = grp->h * grp->w, G = grp->order;
-  float inv = 1.0f / (float) G;
+  const size_t nob = w->n_orb;
   for (size_t o = 0; o < O; o++)
     {
-      const float *s = src + o * n;
-      float *d = dst + o * n;
+      const float *vo = v + o * n;
+      float *dst = vbar + o * nob;
+      for (size_t k = 0; k < nob; k++)
+        dst[k] = 0.0f;
       for (size_t p = 0; p < n; p++)
+        dst[w->orb_of[p]] += vo[p];
+      for (size_t k = 0; k < nob; k++)
+        dst[k] *= w->orb_scale[k];
+    }
+}
+
+/* dv (O, n) += dvbar[o, orbit of p] / orbit size: the adjoint of
+ * tie_orbit_means. */
+INV_HOT static void
+tie_fold (const InvModelWork *w, float *dv, const float *dvbar, size_t O, size_t n)
+{
+  const size_t nob = w->n_orb;
+  for (size_t o = 0; o < O; o++)
+    {
+      const float *src = dvbar + o * nob;
+      float *d = dv + o * n;
+      for (size_t p = 0; p < n; p++)
+        d[p] += src[w->orb_of[p]] * w->pix_scale[p];
+    }
+}
+
+/* xs (R, n_orb) = orbit sums of x (R, n), in double then rounded once: the
+ * same bits for x and any g·x, which makes tied-mlp exactly invariant. */
+static void
+orbit_sums (const InvModelWork *w, float *xs, const float *x, size_t R, size_t n)
+{
+  for (size_t r = 0; r < R; r++)
+    {
+      const float *xr = x + r * n;
+      float *dst = xs + r * w->n_orb;
+      for (size_t k = 0; k < w->n_orb; k++)
         {
-          float acc = 0;
-          for (size_t g = 0; g < G; g++)
-            acc += s[grp->perm[g * n + p]];
-          d[p] = (accumulate ? d[p] : 0.0f) + acc * inv;
+          double acc = 0;
+          for (uint32_t j = w->orb_start[k]; j < w->orb_start[k + 1]; j++)
+            acc += xr[w->orb_members[j]];
+          dst[k] = (float) acc;
         }
     }
 }
@@ -622,7 +979,7 @@ expand_weights (InvModel *m)
       switch (op->expand)
         {
         case EXPAND_TIED:
-          tie_rows (m->group, op->wexp, psi, op->out_c, FALSE);
+          tie_orbit_means (w, op->wexp, psi, op->out_c, op_in_size (op));
           memcpy (op->bexp, b, op->out_c * sizeof (float));
           break;
         case EXPAND_LIFT:
@@ -641,24 +998,46 @@ expand_weights (InvModel *m)
 
 /* ---- forward / backward ---- */
 
-gboolean
-inv_model_forward (InvModel *m, float *logits, const float *x, size_t B, GError **error)
-{
-  if (!ensure_capacity (m, B, error))
-    return FALSE;
-  InvModelWork *w = m->work;
-  size_t n = m->h * m->w;
-  float mean = m->mean, inv_std = 1.0f / m->std;
-  for (size_t i = 0; i < B * n; i++)
-    w->x0[i] = (x[i] - mean) * inv_std;
-  expand_weights (m);
+typedef struct {
+  InvModel *m;
+  size_t B, nsh;
+  const float *x;          /* forward: (B, n) pixels */
+  float *logits;           /* forward: (B, K) */
+  float *dx;               /* backward: (B, n) or NULL */
+  const float *dlogits;    /* backward: (B, K) */
+  gboolean param_grads;
+} Pass;
 
-  const float *in = w->x0;
+static InvConvShape
+conv_shape (const Op *op, size_t R)
+{
+  InvConvShape s = { R, op->in_c, op->out_c, op->in_h, op->in_w, 3, op->circular };
+  return s;
+}
+
+/* Forward of shard s: every op on rows r0..r1. */
+static void
+forward_shard (gpointer data, size_t s)
+{
+  const Pass *ps = data;
+  InvModel *m = ps->m;
+  InvModelWork *w = m->work;
+  size_t r0, r1;
+  shard_rows (ps->B, ps->nsh, s, &r0, &r1);
+  const size_t R = r1 - r0, n = m->h * m->w;
+  const float mean = m->mean, inv_std = 1.0f / m->std;
+  const float *x = ps->x + r0 * n;
+  float *x0 = w->x0 + r0 * n;
+  for (size_t i = 0; i < R * n; i++)
+    x0[i] = (x[i] - mean) * inv_std;
+
   for (size_t i = 0; i < w->n_ops; i++)
     {
       Op *op = &w->ops[i];
-      gboolean last = i == w->n_ops - 1;
-      float *out = last ? logits : op->out;
+      if (op->fused)
+        continue; /* done by the conv before it */
+      const float *in = (i == 0 ? w->x0 : w->ops[i - 1].out) + r0 * op_in_size (op);
+      float *out = op->pool ? NULL : (i == w->n_ops - 1 ? ps->logits : op->out) + r0 * op_out_size (op);
       const float *wt = NULL, *b = NULL;
       if (op->w_param != NO_PARAM)
         {
@@ -668,48 +1047,103 @@ inv_model_forward (InvModel *m, float *logits, const float *x, size_t B, GError 
       switch (op->kind)
         {
         case OP_DENSE:
-          /* out (B, out_c) = in (B, in_size) · Wᵀ + b */
-          inv_dense_forward (out, in, wt, b, B, op_in_size (op), op->out_c);
+          if (op->expand == EXPAND_TIED)
+            {
+              /* out (R, O) = orbit sums (R, n_orb) · orbit means of V (O, n_orb)ᵀ + b */
+              float *xs = op->aux + r0 * w->n_orb;
+              orbit_sums (w, xs, in, R, op_in_size (op));
+              inv_dense_forward (out, xs, wt, b, R, w->n_orb, op->out_c);
+            }
+          else
+            inv_dense_forward (out, in, wt, b, R, op_in_size (op), op->out_c);
           break;
         case OP_CONV:
           {
-            InvConvShape s = { B, op->in_c, op->out_c, op->in_h, op->in_w, 3, op->circular };
-            inv_conv2d_forward (out, in, wt, b, &s, w->scratch);
+            InvConvShape cs = conv_shape (op, R);
+            if (op->pool)
+              {
+                const Op *mp = &w->ops[i + 2];
+                inv_conv2d_relu_pool_forward (mp->out + r0 * op_out_size (mp),
+                                              op->route + r0 * op_out_size (mp), in, wt, b,
+                                              &cs, w->scratch[s]);
+              }
+            else if (op->relu)
+              inv_conv2d_relu_forward (out, in, wt, b, &cs, w->scratch[s]);
+            else
+              inv_conv2d_forward (out, in, wt, b, &cs, w->scratch[s]);
             break;
           }
         case OP_RELU:
-          inv_relu_forward (op->out, op->out, B * op_out_size (op));
+          inv_relu_forward (out, out, R * op_out_size (op));
           break;
         case OP_MAXPOOL:
-          inv_maxpool2_forward (out, in, B * op->in_c, op->in_h, op->in_w);
+          inv_maxpool2_forward (out, in, R * op->in_c, op->in_h, op->in_w);
           break;
         case OP_GROUPPOOL:
-          inv_group_pool_forward (out, op->aux, in, B, op->out_c, op->G, op->in_h * op->in_w);
+          inv_group_pool_forward (out, op->aux + r0 * op->out_c * op->in_h * op->in_w, in, R,
+                                  op->out_c, op->G, op->in_h * op->in_w);
           break;
         case OP_MEANPOOL:
-          inv_mean_pool_forward (out, in, B, op->in_c, op->in_h * op->in_w);
+          inv_mean_pool_forward (out, in, R, op->in_c, op->in_h * op->in_w);
           break;
         }
-      in = out;
     }
+}
+
+/* Runs shard passes over B rows, in parallel when there is more than one. */
+static void
+run_shards (Pass *ps, TaskFunc fn)
+{
+  if (ps->nsh == 1)
+    {
+      fn (ps, 0);
+      return;
+    }
+  blas_force_single ();
+  parallel_run (ps->nsh, fn, ps);
+  blas_restore ();
+}
+
+gboolean
+inv_model_forward (InvModel *m, float *logits, const float *x, size_t B, GError **error)
+{
+  Pass ps = { m, B, shard_count (B), x, logits, NULL, NULL, FALSE };
+  if (!ensure_capacity (m, B, error) || !ensure_shards (m, ps.nsh, error))
+    return FALSE;
+  if (B == 0)
+    return TRUE;
+  expand_weights (m);
+  run_shards (&ps, forward_shard);
   return TRUE;
 }
 
-void
-inv_model_backward (InvModel *m, float *dx, const float *dlogits, size_t B, gboolean param_grads)
+/* Backward of shard s; parameter gradients go to m->grads (shard 0) or the
+ * shard's own buffer, which the caller adds in shard order. */
+static void
+backward_shard (gpointer data, size_t s)
 {
+  const Pass *ps = data;
+  InvModel *m = ps->m;
   InvModelWork *w = m->work;
-  g_return_if_fail (B <= w->cap);
-  size_t n = m->h * m->w;
-  const float *dout = dlogits;
-  float *bufs[2] = { w->ga, w->gb };
+  size_t r0, r1;
+  shard_rows (ps->B, ps->nsh, s, &r0, &r1);
+  const size_t R = r1 - r0, n = m->h * m->w;
+  float *grads = s == 0 ? m->grads : w->sgrads[s];
+  if (s > 0 && ps->param_grads)
+    memset (grads, 0, m->n_params * sizeof (float));
+  const float *dout = ps->dlogits + r0 * m->n_classes;
+  /* The shard's own part of the ping-pong buffers: shards may be at
+   * different layers at the same time. */
+  float *bufs[2] = { w->ga + r0 * w->biggest, w->gb + r0 * w->biggest };
   int which = 0;
 
   for (size_t i = w->n_ops; i-- > 0;)
     {
       Op *op = &w->ops[i];
-      const float *in = i == 0 ? w->x0 : w->ops[i - 1].out;
-      gboolean need_din = i > 0 || dx != NULL;
+      if (op->fused)
+        continue; /* the conv before it does this backward */
+      const float *in = (i == 0 ? w->x0 : w->ops[i - 1].out) + r0 * op_in_size (op);
+      gboolean need_din = i > 0 || ps->dx != NULL;
       float *din = need_din ? bufs[which] : NULL;
       switch (op->kind)
         {
@@ -719,47 +1153,71 @@ inv_model_backward (InvModel *m, float *dx, const float *dlogits, size_t B, gboo
             gboolean exp = op->expand != EXPAND_NONE;
             const float *wt = exp ? op->wexp : m->params + m->views[op->w_param].offset;
             float *dw = NULL, *db = NULL;
-            if (param_grads)
+            if (ps->param_grads)
               {
                 if (exp)
                   {
-                    size_t wn = op->kind == OP_DENSE ? op->out_c * op->in_c : op->out_c * op->in_c * 9;
-                    memset (op->dwexp, 0, wn * sizeof (float));
-                    memset (op->dbexp, 0, op->out_c * sizeof (float));
-                    dw = op->dwexp;
-                    db = op->dbexp;
+                    memset (op->dwexp[s], 0, op->wexp_n * sizeof (float));
+                    memset (op->dbexp[s], 0, op->out_c * sizeof (float));
+                    dw = op->dwexp[s];
+                    db = op->dbexp[s];
                   }
                 else
                   {
-                    dw = m->grads + m->views[op->w_param].offset;
-                    db = m->grads + m->views[op->b_param].offset;
+                    dw = grads + m->views[op->w_param].offset;
+                    db = grads + m->views[op->b_param].offset;
                   }
               }
-            if (op->kind == OP_DENSE)
-              inv_dense_backward (din, dw, db, dout, in, wt, B, op_in_size (op), op->out_c);
+            if (op->kind == OP_DENSE && op->expand == EXPAND_TIED)
+              {
+                /* On orbit sums xs: dw (O, n_orb) = doutᵀ·xs; the input
+                 * gradient of pixel p is that of its orbit's sum. */
+                const size_t nob = w->n_orb, In = op_in_size (op);
+                float *xs = op->aux + r0 * nob;
+                inv_dense_backward (NULL, dw, db, dout, xs, wt, R, nob, op->out_c);
+                if (din)
+                  {
+                    inv_dense_backward (xs, NULL, NULL, dout, xs, wt, R, nob, op->out_c);
+                    for (size_t r = 0; r < R; r++)
+                      for (size_t p = 0; p < In; p++)
+                        din[r * In + p] = xs[r * nob + w->orb_of[p]];
+                  }
+              }
+            else if (op->kind == OP_DENSE)
+              inv_dense_backward (din, dw, db, dout, in, wt, R, op_in_size (op), op->out_c);
             else
               {
-                InvConvShape s = { B, op->in_c, op->out_c, op->in_h, op->in_w, 3, op->circular };
-                inv_conv2d_backward (din, dw, db, dout, in, wt, &s, w->scratch);
+                InvConvShape cs = conv_shape (op, R);
+                if (op->pool)
+                  inv_conv2d_relu_pool_backward (din, dw, db, dout,
+                                                 op->route + r0 * op_out_size (&w->ops[i + 2]),
+                                                 in, wt, &cs, w->scratch[s]);
+                else if (op->relu)
+                  inv_conv2d_relu_backward (din, dw, db, dout, op->out + r0 * op_out_size (op),
+                                            in, wt, &cs, w->scratch[s]);
+                else
+                  inv_conv2d_backward (din, dw, db, dout, in, wt, &cs, w->scratch[s]);
               }
-            if (param_grads && exp)
+            if (ps->param_grads && exp)
               {
-                float *gw = m->grads + m->views[op->w_param].offset;
-                float *gb = m->grads + m->views[op->b_param].offset;
+                float *gw = grads + m->views[op->w_param].offset;
+                float *gb = grads + m->views[op->b_param].offset;
                 switch (op->expand)
                   {
                   case EXPAND_TIED:
-                    tie_rows (m->group, gw, op->dwexp, op->out_c, TRUE);
-                    for (size_t o = 0; o < op->out_c; o++)
-                      gb[o] += op->dbexp[o];
-                    break;
+                    {
+                      tie_fold (w, gw, op->dwexp[s], op->out_c, op_in_size (op));
+                      for (size_t o = 0; o < op->out_c; o++)
+                        gb[o] += op->dbexp[s][o];
+                      break;
+                    }
                   case EXPAND_LIFT:
-                    inv_gconv_lift_fold (gw, op->dwexp, m->fgroup, op->psi_o, op->psi_c);
-                    inv_gconv_bias_fold (gb, op->dbexp, op->psi_o, m->group->order);
+                    inv_gconv_lift_fold (gw, op->dwexp[s], m->fgroup, op->psi_o, op->psi_c);
+                    inv_gconv_bias_fold (gb, op->dbexp[s], op->psi_o, m->group->order);
                     break;
                   case EXPAND_GROUP:
-                    inv_gconv_fold (gw, op->dwexp, m->fgroup, op->psi_o, op->psi_c);
-                    inv_gconv_bias_fold (gb, op->dbexp, op->psi_o, m->group->order);
+                    inv_gconv_fold (gw, op->dwexp[s], m->fgroup, op->psi_o, op->psi_c);
+                    inv_gconv_bias_fold (gb, op->dbexp[s], op->psi_o, m->group->order);
                     break;
                   default:
                     break;
@@ -768,20 +1226,22 @@ inv_model_backward (InvModel *m, float *dx, const float *dlogits, size_t B, gboo
             break;
           }
         case OP_RELU:
-          inv_relu_backward (din, dout, op->out, B * op_out_size (op));
+          inv_relu_backward (din, dout, op->out + r0 * op_out_size (op), R * op_out_size (op));
           break;
         case OP_MAXPOOL:
           if (din)
-            inv_maxpool2_backward (din, dout, in, op->out, B * op->in_c, op->in_h, op->in_w);
+            inv_maxpool2_backward (din, dout, in, op->out + r0 * op_out_size (op),
+                                   R * op->in_c, op->in_h, op->in_w);
           break;
         case OP_GROUPPOOL:
           if (din)
-            inv_group_pool_backward (din, dout, op->aux, op->out, B, op->out_c, op->G,
+            inv_group_pool_backward (din, dout, op->aux + r0 * op->out_c * op->in_h * op->in_w,
+                                     op->out + r0 * op_out_size (op), R, op->out_c, op->G,
                                      op->in_h * op->in_w);
           break;
         case OP_MEANPOOL:
           if (din)
-            inv_mean_pool_backward (din, dout, B, op->in_c, op->in_h * op->in_w);
+            inv_mean_pool_backward (din, dout, R, op->in_c, op->in_h * op->in_w);
           break;
         }
       if (!din)
@@ -790,9 +1250,49 @@ inv_model_backward (InvModel *m, float *dx, const float *dlogits, size_t B, gboo
       which ^= 1;
     }
   /* dout is ∂/∂x0; pixels were standardized as (x − mean)/std. */
-  float inv_std = 1.0f / m->std;
-  for (size_t i = 0; i < B * n; i++)
+  const float inv_std = 1.0f / m->std;
+  float *dx = ps->dx + r0 * n;
+  for (size_t i = 0; i < R * n; i++)
     dx[i] = dout[i] * inv_std;
+}
+
+typedef struct {
+  InvModel *m;
+  size_t nsh;
+} GradSum;
+
+/* m->grads += the other shards' gradients, in shard order, on [begin, end). */
+INV_HOT static void
+grad_sum_range (gpointer data, size_t begin, size_t end)
+{
+  const GradSum *gs = data;
+  float *dst = gs->m->grads;
+  for (size_t s = 1; s < gs->nsh; s++)
+    {
+      const float *g = gs->m->work->sgrads[s];
+      for (size_t i = begin; i < end; i++)
+        dst[i] += g[i];
+    }
+}
+
+void
+inv_model_backward (InvModel *m, float *dx, const float *dlogits, size_t B, gboolean param_grads)
+{
+  InvModelWork *w = m->work;
+  g_return_if_fail (B <= w->cap);
+  if (B == 0)
+    return;
+  /* Any split is right (activations are stored per row); a thread count
+   * changed since the forward only needs the shard buffers. */
+  Pass ps = { m, B, shard_count (B), NULL, NULL, dx, dlogits, param_grads };
+  if (ps.nsh > w->cap_shards && !ensure_shards (m, ps.nsh, NULL))
+    ps.nsh = MAX (w->cap_shards, (size_t) 1);
+  run_shards (&ps, backward_shard);
+  if (param_grads && ps.nsh > 1)
+    {
+      GradSum gs = { m, ps.nsh };
+      inv_model_parallel_for (m->n_params, 4096, grad_sum_range, &gs);
+    }
 }
 
 void
@@ -804,17 +1304,28 @@ inv_model_zero_grad (InvModel *m)
 float *
 inv_model_first_layer (const InvModel *m, size_t *rows, size_t *cols)
 {
-  const Op *op = &m->work->ops[0];
+  const InvModelWork *w = m->work;
+  const Op *op = &w->ops[0];
   const InvParam *p = &m->views[op->w_param];
   *rows = p->shape[0];
   *cols = p->numel / p->shape[0];
   float *out = g_new (float, p->numel);
+  const float *v = m->params + p->offset;
   if (op->expand == EXPAND_TIED)
-    tie_rows (m->group, out, m->params + p->offset, *rows, FALSE);
+    {
+      /* W[o,p] = the orbit mean of V: the same bits across each orbit */
+      float *vbar = g_new (float, *rows * w->n_orb);
+      tie_orbit_means (w, vbar, v, *rows, *cols);
+      for (size_t o = 0; o < *rows; o++)
+        for (size_t q = 0; q < *cols; q++)
+          out[o * *cols + q] = vbar[o * w->n_orb + w->orb_of[q]];
+      g_free (vbar);
+    }
   else
-    memcpy (out, m->params + p->offset, p->numel * sizeof (float));
+    memcpy (out, v, p->numel * sizeof (float));
   return out;
 }
+
 
 /* ---- checkpoints ---- */
 

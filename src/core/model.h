@@ -96,12 +96,25 @@ const InvParam *inv_model_find_param (const InvModel *m, const char *name);
  * following backward. FALSE only if the workspace cannot be allocated. */
 gboolean inv_model_forward (InvModel *m, float *logits, const float *x, size_t B,
                             GError **error);
-/* Backward of the last forward, given dlogits (B,K). If param_grads, ADDS
+/* Backward of the last forward, given dlogits (B,K): its first B rows (B
+ * may be smaller than the forward's). If param_grads, ADDS
  * the parameter gradients into m->grads. If dx is non-NULL, WRITES the
  * gradient with respect to the input pixels, dx (B, H*W). */
 void inv_model_backward (InvModel *m, float *dx, const float *dlogits, size_t B,
                          gboolean param_grads);
 void inv_model_zero_grad (InvModel *m);
+/* Threads a forward or backward pass uses: the BLAS thread count set with
+ * inv_blas_set_threads. A pass over enough rows splits them into that many
+ * shards, runs them in parallel with single-threaded BLAS, and adds the
+ * shards' parameter gradients in a fixed order: results depend on the
+ * thread count, never on timing. */
+int inv_model_threads (void);
+/* Runs fn (data, begin, end) over [0, n) cut into contiguous ranges of at
+ * least min_chunk, one per thread of inv_model_threads (), in parallel (on
+ * the threads the passes use). For reproducible results fn must give the
+ * same numbers however [0, n) is cut (no sums across ranges). */
+typedef void (*InvRangeFunc) (gpointer data, size_t begin, size_t end);
+void inv_model_parallel_for (size_t n, size_t min_chunk, InvRangeFunc fn, gpointer data);
 
 /* The first layer as a matrix (fc: out×n; conv: out×(in·k·k)); for
  * tied-mlp the effective (tied) weight. Returns a new buffer (rows, cols), g_free. */

@@ -11,12 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The smallest value that counts as tied with the maximum m. */
-static inline float
-tie_floor (float m)
-{
-  return m - (1e-5f * fabsf (m) + 1e-6f);
-}
+#define tie_floor inv_tie_floor
 
 /* Compiles to maxss; NaN handling does not matter here. */
 static inline float
@@ -25,7 +20,7 @@ max2 (float a, float b)
   return a > b ? a : b;
 }
 
-void
+INV_HOT void
 inv_maxpool2_forward (float *out, const float *in, size_t N, size_t H, size_t W)
 {
   /* out (N, H/2, W/2), in (N, H, W). */
@@ -47,7 +42,7 @@ inv_maxpool2_forward (float *out, const float *in, size_t N, size_t H, size_t W)
     }
 }
 
-void
+INV_HOT void
 inv_maxpool2_backward (float *din, const float *dout, const float *in,
                        const float *out, size_t N, size_t H, size_t W)
 {
@@ -69,7 +64,10 @@ inv_maxpool2_backward (float *din, const float *dout, const float *in,
               float e00 = r0[2 * j] >= m, e01 = r0[2 * j + 1] >= m;
               float e10 = r1[2 * j] >= m, e11 = r1[2 * j + 1] >= m;
               float t = e00 + e01 + e10 + e11;
-              float share = t > 0.0f ? gp[i * Wo + j] / t : 0.0f;
+              /* divide unconditionally (by 1 when t = 0), select after: no
+               * branch, so the loop vectorizes */
+              float q = gp[i * Wo + j] / (t > 0.0f ? t : 1.0f);
+              float share = t > 0.0f ? q : 0.0f;
               d0[2 * j] = e00 * share;
               d0[2 * j + 1] = e01 * share;
               d1[2 * j] = e10 * share;
@@ -84,7 +82,7 @@ inv_maxpool2_backward (float *din, const float *dout, const float *in,
     }
 }
 
-void
+INV_HOT void
 inv_group_pool_forward (float *out, float *mean_map, const float *in,
                         size_t B, size_t C, size_t G, size_t HW)
 {
@@ -110,7 +108,7 @@ inv_group_pool_forward (float *out, float *mean_map, const float *in,
       }
 }
 
-void
+INV_HOT void
 inv_group_pool_backward (float *din, const float *dout, const float *mean_map,
                          const float *out, size_t B, size_t C, size_t G, size_t HW)
 {

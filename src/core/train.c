@@ -1,7 +1,10 @@
 /* Mini-batch training of one model: each base image is expanded to its
  * orbit (or m sampled group elements, or the identity alone), the loss is
  * CE + λ·invariance error, and Adam or SGD updates the flat parameter block.
- * Deterministic from the seed for a fixed BLAS thread count. */
+ * A model invariant by construction gives every orbit copy the same logits
+ * and parameter gradient, so its orbit copies share one forward and backward
+ * pass (the same loss and gradient, a |orbit|-th of the work).
+ * Deterministic from the seed for a fixed thread count. */
 #include "train.h"
 #include "blas.h"
 #include "layers.h"
@@ -24,8 +27,9 @@ struct InvTrainer {
   size_t epoch;               /* 0-based, current */
   size_t step, steps_per_epoch, total_steps;
   size_t images;
-  float *base;                /* (n) one base image */
-  float *x;                   /* (batch*m, n) orbit-expanded inputs */
+  gboolean shared;            /* orbit copies share one pass (invariant model) */
+  float lut[256];             /* pixel byte → [0,1] */
+  float *x;                   /* (batch*m, n) orbit-expanded inputs (shared: (batch, n)) */
   float *logits, *dlogits;    /* (batch*m, K) */
   uint8_t *labels;            /* (batch*m) */
   size_t *elems;              /* (G) scratch for sampling group elements */
@@ -51,6 +55,7 @@ inv_train_config_init (InvTrainConfig *cfg)
   cfg->eps = 1e-8;
   cfg->seed = 1;
   cfg->limit = 0;
+  cfg->share_orbits = TRUE;
 }
 
 char *
@@ -126,7 +131,10 @@ inv_trainer_new (InvModel *model, const InvDataset *ds, const InvTrainConfig *cf
   t->order = g_new (size_t, n_train);
   t->elems = g_new (size_t, G);
   t->labels = g_new (uint8_t, rows);
-  if (!(t->base = inv_floats_new (n, error)) || !(t->x = inv_floats_new (rows * n, error))
+  t->shared = cfg->share_orbits && inv_model_kind_is_tied (model->kind) && t->m > 1;
+  for (int v = 0; v < 256; v++)
+    t->lut[v] = v / 255.0f; /* as inv_split_get_image */
+  if (!(t->x = inv_floats_new (rows * n, error))
       || !(t->logits = inv_floats_new (rows * K, error))
       || !(t->dlogits = inv_floats_new (rows * K, error))
       || !(t->adam_m = inv_floats_new (model->n_params, error))
@@ -144,7 +152,7 @@ inv_trainer_new (InvModel *model, const InvDataset *ds, const InvTrainConfig *cf
   g_free (model->dataset);
   model->dataset = g_strdup (ds->name);
   g_free (model->train_config);
-  model->train_config = inv_train_config_to_json (cfg, ds->name, inv_blas_get_threads ());
+  model->train_config = inv_train_config_to_json (cfg, ds->name, inv_model_threads ());
   g_strfreev (model->class_names);
   model->class_names = g_strdupv (ds->class_names);
   return t;
@@ -158,7 +166,6 @@ inv_trainer_free (InvTrainer *t)
   g_free (t->order);
   g_free (t->elems);
   g_free (t->labels);
-  inv_free (t->base);
   inv_free (t->x);
   inv_free (t->logits);
   inv_free (t->dlogits);
@@ -173,8 +180,9 @@ inv_trainer_finished (const InvTrainer *t)
   return t->step >= t->total_steps;
 }
 
-/* Fills t->x with the orbit copies of the next base images; returns the
- * number of base images. */
+/* Fills t->x with the orbit copies of the next base images (shared: the
+ * base images alone), gathered straight from the bytes; returns the number
+ * of base images. */
 static size_t
 fill_batch (InvTrainer *t)
 {
@@ -189,15 +197,16 @@ fill_batch (InvTrainer *t)
   const InvGroup *grp = t->model->group;
   size_t n = t->model->h * t->model->w, G = grp->order;
   size_t B = MIN (t->cfg.batch, t->n_train - t->pos);
+  size_t copies = t->shared ? 1 : t->m;
   for (size_t i = 0; i < B; i++)
     {
       size_t idx = t->order[t->pos + i];
-      inv_split_get_image (&t->ds->train, t->ds->h, t->ds->w, idx, t->base);
-      if (t->m == G)
+      const uint8_t *px = t->ds->train.images + idx * n;
+      if (t->shared || t->m == 1)
+        t->elems[0] = 0; /* an invariant model sees any orbit copy as the identity */
+      else if (t->m == G)
         for (size_t g = 0; g < G; g++)
           t->elems[g] = g;
-      else if (t->m == 1 && t->cfg.augment == INV_AUGMENT_NONE)
-        t->elems[0] = 0;
       else
         {
           /* m distinct random elements: a partial Fisher-Yates shuffle */
@@ -211,10 +220,18 @@ fill_batch (InvTrainer *t)
               t->elems[k] = tmp;
             }
         }
-      for (size_t j = 0; j < t->m; j++)
+      for (size_t j = 0; j < copies; j++)
         {
-          inv_group_apply (grp, t->elems[j], t->x + (i * t->m + j) * n, t->base);
-          t->labels[i * t->m + j] = t->ds->train.labels[idx];
+          /* (g·x)[p] = x[perm_g[p]], converted on the way */
+          float *dst = t->x + (i * copies + j) * n;
+          const uint32_t *perm = grp->perm + t->elems[j] * n;
+          if (t->elems[j] == 0)
+            for (size_t p = 0; p < n; p++)
+              dst[p] = t->lut[px[p]];
+          else
+            for (size_t p = 0; p < n; p++)
+              dst[p] = t->lut[px[perm[p]]];
+          t->labels[i * copies + j] = t->ds->train.labels[idx];
         }
     }
   t->pos += B;
@@ -222,7 +239,7 @@ fill_batch (InvTrainer *t)
 }
 
 /* No NaN or Inf in x: tests the exponent bits, so the loop vectorizes. */
-static gboolean
+INV_HOT static gboolean
 all_finite (const float *x, size_t n)
 {
   const uint32_t *u = (const uint32_t *) x;
@@ -232,32 +249,63 @@ all_finite (const float *x, size_t n)
   return bad == 0;
 }
 
+/* One Adam step over n parameters, bias correction folded into lr_t. */
+INV_HOT static void
+adam_update (float *restrict p, const float *restrict g, float *restrict mm,
+             float *restrict vv, size_t n, float b1, float b2, float lr_t, float eps)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      float gi = g[i];
+      float m = b1 * mm[i] + (1 - b1) * gi;
+      float v = b2 * vv[i] + (1 - b2) * gi * gi;
+      mm[i] = m;
+      vv[i] = v;
+      p[i] -= lr_t * m / (sqrtf (v) + eps);
+    }
+}
+
+INV_HOT static void
+sgd_update (float *restrict p, const float *restrict g, float *restrict mm, size_t n,
+            float mu, float lr)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      mm[i] = mu * mm[i] + g[i];
+      p[i] -= lr * mm[i];
+    }
+}
+
+typedef struct {
+  InvTrainer *t;
+  float lr_t;   /* Adam: learning rate with the bias correction */
+} Update;
+
+/* Each parameter's update depends on it alone: any split of the range
+ * gives the same bits. */
+static void
+update_range (gpointer data, size_t begin, size_t end)
+{
+  const Update *u = data;
+  InvModel *m = u->t->model;
+  const InvTrainConfig *c = &u->t->cfg;
+  size_t n = end - begin;
+  if (c->optimizer == INV_OPTIMIZER_SGD)
+    sgd_update (m->params + begin, m->grads + begin, u->t->adam_m + begin, n,
+                (float) c->momentum, (float) c->lr);
+  else
+    adam_update (m->params + begin, m->grads + begin, u->t->adam_m + begin,
+                 u->t->adam_v + begin, n, (float) c->beta1, (float) c->beta2, u->lr_t,
+                 (float) c->eps);
+}
+
 static void
 update (InvTrainer *t)
 {
-  InvModel *m = t->model;
-  float *p = m->params, *g = m->grads, *mm = t->adam_m, *vv = t->adam_v;
-  size_t N = m->n_params;
   const InvTrainConfig *c = &t->cfg;
-  if (c->optimizer == INV_OPTIMIZER_SGD)
-    {
-      float mu = (float) c->momentum, lr = (float) c->lr;
-      for (size_t i = 0; i < N; i++)
-        {
-          mm[i] = mu * mm[i] + g[i];
-          p[i] -= lr * mm[i];
-        }
-      return;
-    }
   double k = (double) t->step + 1;
-  float b1 = (float) c->beta1, b2 = (float) c->beta2, eps = (float) c->eps;
-  float lr_t = (float) (c->lr * sqrt (1 - pow (c->beta2, k)) / (1 - pow (c->beta1, k)));
-  for (size_t i = 0; i < N; i++)
-    {
-      mm[i] = b1 * mm[i] + (1 - b1) * g[i];
-      vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
-      p[i] -= lr_t * mm[i] / (sqrtf (vv[i]) + eps);
-    }
+  Update u = { t, (float) (c->lr * sqrt (1 - pow (c->beta2, k)) / (1 - pow (c->beta1, k))) };
+  inv_model_parallel_for (t->model->n_params, 16384, update_range, &u);
 }
 
 gboolean
@@ -270,12 +318,16 @@ inv_trainer_step (InvTrainer *t, InvTrainProgress *progress, GError **error)
     }
   double t0 = inv_now ();
   InvModel *model = t->model;
-  size_t B = fill_batch (t), rows = B * t->m, K = model->n_classes;
+  size_t B = fill_batch (t), rows = t->shared ? B : B * t->m, K = model->n_classes;
   if (!inv_model_forward (model, t->logits, t->x, rows, error))
     return FALSE;
+  /* Shared orbits: the mean CE over (i, g) is the mean over i, its gradient
+   * with respect to the one shared logit row is the sum over the copies, and
+   * the invariance error is 0. */
   double ce = inv_softmax_xent (t->dlogits, t->logits, t->labels, rows, K, 1.0f);
-  double pen = inv_invariance_penalty (t->cfg.lambda > 0 ? t->dlogits : NULL, t->logits,
-                                       B, t->m, K, (float) t->cfg.lambda);
+  double pen = t->shared ? 0.0
+                         : inv_invariance_penalty (t->cfg.lambda > 0 ? t->dlogits : NULL, t->logits,
+                                                   B, t->m, K, (float) t->cfg.lambda);
   double loss = ce + t->cfg.lambda * pen;
   if (!isfinite (loss))
     {
@@ -296,7 +348,7 @@ inv_trainer_step (InvTrainer *t, InvTrainProgress *progress, GError **error)
     }
   update (t);
   t->step++;
-  t->images += rows;
+  t->images += B * t->m;
   gboolean epoch_done = t->pos >= t->n_train;
   if (epoch_done)
     {

@@ -32,6 +32,8 @@ typedef struct {
   double beta1, beta2, eps; /* Adam */
   uint64_t seed;
   size_t limit;           /* first N training images (0 = all) */
+  gboolean share_orbits;  /* models invariant by construction: orbit copies share
+                           * one pass (same loss and gradient; default TRUE) */
 } InvTrainConfig;
 
 void inv_train_config_init (InvTrainConfig *cfg);
