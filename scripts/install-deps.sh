@@ -12,6 +12,7 @@ $SUDO apt-get install -y --no-install-recommends \
     libopenblas-dev liblapacke-dev \
     dataset-fashion-mnist \
     python3-torch \
+    clang libclang-rt-14-dev \
     xvfb xauth dbus dbus-x11 at-spi2-core \
     desktop-file-utils appstream gtk-update-icon-cache groff-base man-db libxml2-utils \
     fonts-dejavu-core
