@@ -13,6 +13,6 @@ $SUDO apt-get install -y --no-install-recommends \
     dataset-fashion-mnist \
     python3-torch \
     clang libclang-rt-14-dev \
-    xvfb xauth dbus dbus-x11 at-spi2-core \
+    xvfb xauth dbus dbus-x11 at-spi2-core libgtk-4-bin \
     desktop-file-utils appstream gtk-update-icon-cache groff-base man-db libxml2-utils \
     fonts-dejavu-core

@@ -5,6 +5,7 @@
  * window is rendered to PNG (test-gui-*.png in G_TEST_BUILDDIR). */
 #include "config.h"
 #include "inv-application.h"
+#include "inv-settings.h"
 #include "inv-window-private.h"
 #include "metrics.h"
 #include "model.h"
@@ -656,6 +657,11 @@ main (int argc, char **argv)
     }
   app = g_object_new (INV_TYPE_APPLICATION, "application-id", "io.github.invlab.InvarianceLab.Test",
                       "flags", G_APPLICATION_NON_UNIQUE, NULL);
+  /* These tests start from a grid that is not aligned to the identity
+   * (the app's default, kept in GSettings, is aligned). */
+  g_autoptr (GSettings) settings = inv_settings_new ();
+  if (settings)
+    g_settings_set_boolean (settings, "align-to-identity", FALSE);
   g_autoptr (GError) error = NULL;
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);

@@ -1,8 +1,11 @@
 /* InvApplication: application actions with accelerators, forwarded to the
- * active InvWindow and enabled by its state; the About dialog and the
- * shortcuts window; the --dataset/--group options. */
+ * active InvWindow and enabled by its state (scripts drive the same
+ * actions with `gapplication action`); the About dialog and the shortcuts
+ * window; the --dataset/--group options; with INVLAB_TRACE set, a tracer
+ * of main-loop stalls. */
 #include "config.h"
 #include "inv-application.h"
+#include "inv-trace.h"
 #include "inv-window.h"
 #include <glib/gi18n.h>
 
@@ -11,7 +14,14 @@ struct _InvApplication
   GtkApplication parent_instance;
   char *dataset;
   char *group;
+  guint stall_id;             /* the stall tracer's timeout */
+  gint64 stall_last;          /* µs of its last tick */
 };
+
+/* The stall tracer ticks this often and reports gaps longer than the tick
+ * plus STALL_US. */
+#define STALL_TICK_MS 10
+#define STALL_US 20000
 
 G_DEFINE_FINAL_TYPE (InvApplication, inv_application, GTK_TYPE_APPLICATION)
 
@@ -104,11 +114,111 @@ about_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
                          "version", INVLAB_VERSION,
                          "comments", _("Watch whether a network is genuinely invariant to a "
                                        "transformation group, or only looks invariant on its "
-                                       "training data. After Moskalev et al., “On genuine "
-                                       "invariance learning without weight-tying”, 2023."),
+                                       "training data: drag a shift slider and see learned "
+                                       "invariance fail while weight-tied invariance holds. "
+                                       "After Moskalev et al., “On genuine invariance learning "
+                                       "without weight-tying”, 2023."),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "authors", authors,
                          NULL);
+}
+
+static void
+toggle_training_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    inv_window_toggle_training (win);
+}
+
+static void
+export_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    inv_window_show_export (win);
+}
+
+static void
+export_grid_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    inv_window_export (win, INV_EXPORT_GRID, g_variant_get_string (param, NULL), 0, 0, -1);
+}
+
+static void
+export_figure_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  const char *name, *path;
+  g_variant_get (param, "(&s&s)", &name, &path);
+  InvExportItem item;
+  if (win == NULL)
+    return;
+  if (!inv_export_item_from_name (name, &item))
+    {
+      g_message ("export-figure: unknown figure “%s”", name);
+      return;
+    }
+  inv_window_export (win, item, path, 0, 0, -1);
+}
+
+static void
+export_metrics_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    inv_window_export (win, INV_EXPORT_METRICS_CSV, g_variant_get_string (param, NULL), 0, 0, -1);
+}
+
+static void
+export_curves_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    inv_window_export (win, INV_EXPORT_CURVES_CSV, g_variant_get_string (param, NULL), 0, 0, -1);
+}
+
+static void
+set_shift_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  const char *kind;
+  double severity;
+  g_variant_get (param, "(&sd)", &kind, &severity);
+  if (win && !inv_window_set_shift (win, kind, severity))
+    g_message ("set-shift: unknown shift “%s” or severity", kind);
+}
+
+static void
+reset_shifts_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    inv_window_reset_shifts (win);
+}
+
+static void
+open_file_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *win = active_window (user_data);
+  if (win)
+    {
+      g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (param, NULL));
+      inv_window_open_file (win, file);
+    }
+}
+
+static gboolean
+stall_tick_cb (gpointer user_data)
+{
+  InvApplication *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  if (self->stall_last && now - self->stall_last > STALL_TICK_MS * 1000 + STALL_US)
+    inv_trace ("stall", "us=%" G_GINT64_FORMAT, now - self->stall_last - STALL_TICK_MS * 1000);
+  self->stall_last = now;
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -140,6 +250,15 @@ static const GActionEntry app_entries[] = {
   { .name = "shortcuts", .activate = shortcuts_activated_cb },
   { .name = "about", .activate = about_activated_cb },
   { .name = "quit", .activate = quit_activated_cb },
+  { .name = "toggle-training", .activate = toggle_training_activated_cb },
+  { .name = "export", .activate = export_activated_cb },
+  { .name = "export-grid", .activate = export_grid_activated_cb, .parameter_type = "s" },
+  { .name = "export-figure", .activate = export_figure_activated_cb, .parameter_type = "(ss)" },
+  { .name = "export-metrics", .activate = export_metrics_activated_cb, .parameter_type = "s" },
+  { .name = "export-curves", .activate = export_curves_activated_cb, .parameter_type = "s" },
+  { .name = "set-shift", .activate = set_shift_activated_cb, .parameter_type = "(sd)" },
+  { .name = "reset-shifts", .activate = reset_shifts_activated_cb },
+  { .name = "open-file", .activate = open_file_activated_cb, .parameter_type = "s" },
 };
 
 static const struct {
@@ -152,6 +271,7 @@ static const struct {
   { "app.open", { "<Control>o", NULL } },
   { "app.save", { "<Control>s", NULL } },
   { "app.preferences", { "<Control>comma", NULL } },
+  { "app.export", { "<Control>e", NULL } },
   { "app.shortcuts", { "<Control>question", NULL } },
   { "app.quit", { "<Control>q", NULL } },
   { "window.close", { "<Control>w", NULL } },
@@ -184,6 +304,11 @@ inv_application_startup (GApplication *app)
                                            accels[i].accels);
   g_signal_connect (app, "notify::active-window", G_CALLBACK (active_window_changed_cb), NULL);
   inv_application_update_actions (self);
+  if (inv_trace_enabled ())
+    {
+      inv_trace ("start", "version=%s", INVLAB_VERSION);
+      self->stall_id = g_timeout_add_full (G_PRIORITY_HIGH, STALL_TICK_MS, stall_tick_cb, self, NULL);
+    }
 
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/io/github/invlab/InvarianceLab/style.css");
@@ -209,9 +334,18 @@ inv_application_handle_local_options (GApplication *app, GVariantDict *options)
 }
 
 static void
+inv_application_shutdown (GApplication *app)
+{
+  InvApplication *self = INV_APPLICATION (app);
+  g_clear_handle_id (&self->stall_id, g_source_remove);
+  G_APPLICATION_CLASS (inv_application_parent_class)->shutdown (app);
+}
+
+static void
 inv_application_finalize (GObject *object)
 {
   InvApplication *self = INV_APPLICATION (object);
+  g_clear_handle_id (&self->stall_id, g_source_remove);
   g_free (self->dataset);
   g_free (self->group);
   G_OBJECT_CLASS (inv_application_parent_class)->finalize (object);
@@ -223,6 +357,7 @@ inv_application_class_init (InvApplicationClass *klass)
   G_OBJECT_CLASS (klass)->finalize = inv_application_finalize;
   G_APPLICATION_CLASS (klass)->activate = inv_application_activate;
   G_APPLICATION_CLASS (klass)->startup = inv_application_startup;
+  G_APPLICATION_CLASS (klass)->shutdown = inv_application_shutdown;
   G_APPLICATION_CLASS (klass)->handle_local_options = inv_application_handle_local_options;
 }
 
@@ -271,4 +406,10 @@ inv_application_update_actions (InvApplication *self)
   set_enabled (self, "open", win && inv_window_can_open (win));
   set_enabled (self, "save", win && inv_window_can_save (win));
   set_enabled (self, "preferences", win != NULL);
+  static const char *const window_actions[] = { "toggle-training", "export", "export-grid",
+                                                "export-figure", "export-metrics", "export-curves",
+                                                "set-shift", "reset-shifts" };
+  for (size_t i = 0; i < G_N_ELEMENTS (window_actions); i++)
+    set_enabled (self, window_actions[i], win != NULL);
+  set_enabled (self, "open-file", win && inv_window_can_open (win));
 }

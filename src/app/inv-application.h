@@ -1,7 +1,11 @@
-/* InvApplication: the GtkApplication of Invariance Lab. Its actions
- * (app.train, app.pause, app.reset, app.open, app.save, app.preferences,
- * app.shortcuts, app.about, app.quit) act on the active window and are
- * exported on D-Bus, so `gapplication action` can drive a running instance. */
+/* InvApplication: the GtkApplication of Invariance Lab. Its actions act on
+ * the active window and are exported on D-Bus, so `gapplication action`
+ * can drive a running instance as a person does: app.train, app.pause,
+ * app.toggle-training, app.reset, app.open, app.open-file (s: path),
+ * app.save, app.export (the dialog), app.export-grid (s: path),
+ * app.export-figure ((ss): name, path), app.export-metrics (s),
+ * app.export-curves (s), app.set-shift ((sd): kind, severity),
+ * app.reset-shifts, app.preferences, app.shortcuts, app.about, app.quit. */
 #pragma once
 #include <gtk/gtk.h>
 

@@ -1,11 +1,17 @@
 /* InvPlot: snapshot appends one Cairo node drawn by the plot module's line
- * chart, themed with the widget's colours so dark mode works. The history
- * is the data model; the widget only listens and draws. */
+ * chart, themed with the widget's colours so dark mode works (the Cairo
+ * node is rasterized at the widget's scale, so HiDPI is sharp). The
+ * history or the set curves are the data; the widget only draws. */
 #include "config.h"
 #include "inv-plot.h"
 #include "plot.h"
 #include <glib/gi18n.h>
 #include <math.h>
+
+typedef struct {
+  double *x, *y;              /* (n) */
+  size_t n;
+} Curve;
 
 struct _InvPlot
 {
@@ -16,8 +22,11 @@ struct _InvPlot
   gulong changed_id;
   char *metric;
   char *title;
+  char *x_label;
   char *y_label;
+  gboolean y_log;
   double y_min, y_max;        /* fixed y range when y_max > y_min, else automatic */
+  Curve curves[INV_N_FAMILIES];
 };
 
 G_DEFINE_FINAL_TYPE (InvPlot, inv_plot, GTK_TYPE_WIDGET)
@@ -27,7 +36,9 @@ enum {
   PROP_HISTORY,
   PROP_METRIC,
   PROP_TITLE,
+  PROP_X_LABEL,
   PROP_Y_LABEL,
+  PROP_Y_LOG,
   PROP_Y_MIN,
   PROP_Y_MAX,
   N_PROPS
@@ -56,6 +67,49 @@ set_double (InvPlot *self, double *field, double value, guint prop)
   *field = value;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+get_points (InvPlot *self, InvFamily f, const double **x, const double **y, size_t *n)
+{
+  if (self->history)
+    inv_history_get_points (self->history, self->metric, f, x, y, n);
+  else
+    {
+      *x = self->curves[f].x;
+      *y = self->curves[f].y;
+      *n = self->curves[f].n;
+    }
+}
+
+/* The chart's description; series (INV_N_FAMILIES) must outlive it. */
+static void
+build_lines (InvPlot *self, InvPlotLines *lines, InvPlotSeries *series, const InvPlotTheme *theme)
+{
+  for (int f = 0; f < INV_N_FAMILIES; f++)
+    {
+      InvPlotSeries *s = &series[f];
+      *s = (InvPlotSeries) { .name = inv_family_title (f), .style = INV_PLOT_STYLE_LINE_MARKERS };
+      inv_family_color (f, s->rgba);
+      get_points (self, f, &s->x, &s->y, &s->n);
+      if (s->n > 40)
+        s->style = INV_PLOT_STYLE_LINE;
+    }
+  *lines = (InvPlotLines) {
+    .title = self->title,
+    .x = { .label = self->x_label ? self->x_label : _("step") },
+    .y = { .label = self->y_label, .log = self->y_log },
+    .series = series,
+    .n_series = INV_N_FAMILIES,
+    .legend = INV_PLOT_LEGEND_AUTO,
+    .theme = theme,
+  };
+  if (self->y_max > self->y_min)
+    {
+      lines->y.fixed = TRUE;
+      lines->y.min = self->y_min;
+      lines->y.max = self->y_max;
+    }
 }
 
 /* Signal callbacks. */
@@ -91,33 +145,9 @@ inv_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (font && pango_font_description_get_family (font))
     theme.font_family = pango_font_description_get_family (font);
 
-  InvPlotSeries series[INV_N_FAMILIES] = { 0 };
-  for (int f = 0; f < INV_N_FAMILIES; f++)
-    {
-      InvPlotSeries *s = &series[f];
-      s->name = inv_family_title (f);
-      inv_family_color (f, s->rgba);
-      s->style = INV_PLOT_STYLE_LINE_MARKERS;
-      if (self->history)
-        inv_history_get_points (self->history, self->metric, f, &s->x, &s->y, &s->n);
-      if (s->n > 40)
-        s->style = INV_PLOT_STYLE_LINE;
-    }
-  InvPlotLines lines = {
-    .title = self->title,
-    .x = { .label = _("step") },
-    .y = { .label = self->y_label },
-    .series = series,
-    .n_series = INV_N_FAMILIES,
-    .legend = INV_PLOT_LEGEND_AUTO,
-    .theme = &theme,
-  };
-  if (self->y_max > self->y_min)
-    {
-      lines.y.fixed = TRUE;
-      lines.y.min = self->y_min;
-      lines.y.max = self->y_max;
-    }
+  InvPlotSeries series[INV_N_FAMILIES];
+  InvPlotLines lines;
+  build_lines (self, &lines, series, &theme);
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) width,
                                                                           (float) height));
   inv_plot_lines_draw (cr, width, height, &lines);
@@ -145,7 +175,13 @@ inv_plot_finalize (GObject *object)
   InvPlot *self = INV_PLOT (object);
   g_free (self->metric);
   g_free (self->title);
+  g_free (self->x_label);
   g_free (self->y_label);
+  for (int f = 0; f < INV_N_FAMILIES; f++)
+    {
+      g_free (self->curves[f].x);
+      g_free (self->curves[f].y);
+    }
   G_OBJECT_CLASS (inv_plot_parent_class)->finalize (object);
 }
 
@@ -164,8 +200,14 @@ inv_plot_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec
     case PROP_TITLE:
       g_value_set_string (value, self->title);
       break;
+    case PROP_X_LABEL:
+      g_value_set_string (value, self->x_label);
+      break;
     case PROP_Y_LABEL:
       g_value_set_string (value, self->y_label);
+      break;
+    case PROP_Y_LOG:
+      g_value_set_boolean (value, self->y_log);
       break;
     case PROP_Y_MIN:
       g_value_set_double (value, self->y_min);
@@ -195,8 +237,19 @@ inv_plot_set_property (GObject *object, guint prop_id, const GValue *value, GPar
       gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       self->title ? self->title : "", -1);
       break;
+    case PROP_X_LABEL:
+      set_string (self, &self->x_label, g_value_get_string (value), PROP_X_LABEL);
+      break;
     case PROP_Y_LABEL:
       set_string (self, &self->y_label, g_value_get_string (value), PROP_Y_LABEL);
+      break;
+    case PROP_Y_LOG:
+      if (self->y_log != g_value_get_boolean (value))
+        {
+          self->y_log = g_value_get_boolean (value);
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     case PROP_Y_MIN:
       set_double (self, &self->y_min, g_value_get_double (value), PROP_Y_MIN);
@@ -225,7 +278,9 @@ inv_plot_class_init (InvPlotClass *klass)
   properties[PROP_HISTORY] = g_param_spec_object ("history", NULL, NULL, INV_TYPE_HISTORY, flags);
   properties[PROP_METRIC] = g_param_spec_string ("metric", NULL, NULL, NULL, flags);
   properties[PROP_TITLE] = g_param_spec_string ("title", NULL, NULL, NULL, flags);
+  properties[PROP_X_LABEL] = g_param_spec_string ("x-label", NULL, NULL, NULL, flags);
   properties[PROP_Y_LABEL] = g_param_spec_string ("y-label", NULL, NULL, NULL, flags);
+  properties[PROP_Y_LOG] = g_param_spec_boolean ("y-log", NULL, NULL, FALSE, flags);
   properties[PROP_Y_MIN] = g_param_spec_double ("y-min", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE,
                                                 0, flags);
   properties[PROP_Y_MAX] = g_param_spec_double ("y-max", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE,
@@ -287,14 +342,58 @@ inv_plot_get_metric (InvPlot *self)
   return self->metric;
 }
 
+const char *
+inv_plot_get_title (InvPlot *self)
+{
+  g_return_val_if_fail (INV_IS_PLOT (self), NULL);
+  return self->title;
+}
+
+void
+inv_plot_set_curve (InvPlot *self, InvFamily family, const double *x, const double *y, size_t n)
+{
+  g_return_if_fail (INV_IS_PLOT (self));
+  g_return_if_fail (family < INV_N_FAMILIES);
+  g_return_if_fail (n == 0 || y != NULL);
+  Curve *c = &self->curves[family];
+  g_clear_pointer (&c->x, g_free);
+  g_clear_pointer (&c->y, g_free);
+  c->n = n;
+  if (n > 0)
+    {
+      c->y = g_memdup2 (y, n * sizeof (double));
+      c->x = g_new (double, n);
+      for (size_t i = 0; i < n; i++)
+        c->x[i] = x ? x[i] : (double) i;
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+inv_plot_clear_curves (InvPlot *self)
+{
+  g_return_if_fail (INV_IS_PLOT (self));
+  for (int f = 0; f < INV_N_FAMILIES; f++)
+    inv_plot_set_curve (self, f, NULL, NULL, 0);
+}
+
 size_t
 inv_plot_get_n_points (InvPlot *self, InvFamily family)
 {
   g_return_val_if_fail (INV_IS_PLOT (self), 0);
-  if (self->history == NULL)
-    return 0;
+  g_return_val_if_fail (family < INV_N_FAMILIES, 0);
   const double *x, *y;
   size_t n;
-  inv_history_get_points (self->history, self->metric, family, &x, &y, &n);
+  get_points (self, family, &x, &y, &n);
   return n;
+}
+
+InvFigure *
+inv_plot_get_figure (InvPlot *self)
+{
+  g_return_val_if_fail (INV_IS_PLOT (self), NULL);
+  InvPlotSeries series[INV_N_FAMILIES];
+  InvPlotLines lines;
+  build_lines (self, &lines, series, NULL);
+  return inv_figure_new_lines (&lines);
 }

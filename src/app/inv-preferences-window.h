@@ -1,9 +1,12 @@
 /* InvPreferencesWindow: settings that rarely change (batch size, orbit
- * copies, BLAS threads, evaluation size and interval, saliency method) as
- * properties bound to their controls. One per main window, hidden on close. */
+ * copies, worker threads, evaluation size and interval, saliency method,
+ * colour map, data set folder) as properties bound to their controls and
+ * to GSettings when the schema is installed. One per main window, hidden
+ * on close. */
 #pragma once
 #include <gtk/gtk.h>
 #include "inv-train-session.h"
+#include "plot.h"
 
 G_BEGIN_DECLS
 
@@ -12,9 +15,13 @@ G_DECLARE_FINAL_TYPE (InvPreferencesWindow, inv_preferences_window, INV, PREFERE
                       GtkWindow)
 
 /* Properties: "batch-size", "orbit-samples", "threads", "eval-images",
- * "eval-interval" (guint), "saliency-method" (string, see saliency.h). */
+ * "eval-interval" (guint), "saliency-method" (string, see saliency.h),
+ * "colormap" ("viridis", "diverging", "gray"), "dataset-folder" (string,
+ * "" for none). */
 InvPreferencesWindow *inv_preferences_window_new (void);
 InvSaliencyMethod inv_preferences_window_get_saliency_method (InvPreferencesWindow *self);
+InvColormap inv_preferences_window_get_colormap (InvPreferencesWindow *self);
+const char *inv_preferences_window_get_dataset_folder (InvPreferencesWindow *self);
 /* Copies these settings into cfg (other fields untouched). */
 void inv_preferences_window_fill_config (InvPreferencesWindow *self, InvRunConfig *cfg);
 

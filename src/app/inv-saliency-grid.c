@@ -1,9 +1,11 @@
 /* InvSaliencyGrid: draws R = 3 family rows × G group columns of cells. A
- * cell is one texture: the grayscale image with the heat map of |saliency|
- * blended over it by the plot module (one colour range per row, so the
- * orientations compare), upscaled by whole pixels so the linear filter
- * keeps pixels square. Text comes from Pango with the theme's colours. H×W
- * images, n = H*W. */
+ * cell is one texture: the grayscale image with the heat map of the
+ * saliency (|saliency| for a sequential colour map, signed for a diverging
+ * one) blended over it by the plot module (one colour range per row, so the
+ * orientations compare), upscaled by whole pixels at the widget's scale so
+ * the linear filter keeps pixels square. Text comes from Pango with the
+ * theme's colours. Exports draw the same cells with the CLI's saliency grid
+ * figure. H×W images, n = H*W. */
 #include "config.h"
 #include "inv-saliency-grid.h"
 #include "plot.h"
@@ -36,7 +38,9 @@ struct _InvSaliencyGrid
   Row rows[INV_N_FAMILIES];
   gboolean aligned;
   int tex_factor;             /* upscale of the cached textures */
+  InvColormap cmap;
   GdkTexture *colorbar;
+  guint64 paint_count;        /* snapshots drawn */
 };
 
 G_DEFINE_FINAL_TYPE (InvSaliencyGrid, inv_saliency_grid, GTK_TYPE_WIDGET)
@@ -53,7 +57,6 @@ static GParamSpec *properties[N_PROPS];
 #define GAP 6.0
 #define COLORBAR_W 12.0
 #define OVERLAY_ALPHA 0.85
-#define GRID_COLORMAP INV_COLORMAP_VIRIDIS
 
 /* Helpers. */
 
@@ -88,6 +91,15 @@ invalidate_textures (InvSaliencyGrid *self)
   free_textures (&self->input_textures, self->G);
 }
 
+/* The values a cell's heat map shows: |map| for sequential colour maps. */
+static void
+shown_values (InvSaliencyGrid *self, float *out, const float *map, size_t n)
+{
+  gboolean signed_map = inv_colormap_is_diverging (self->cmap);
+  for (size_t p = 0; p < n; p++)
+    out[p] = signed_map ? map[p] : fabsf (map[p]);
+}
+
 /* A (h·f, w·f) RGBA texture from rgba (h, w, 4), each pixel repeated
  * f × f times so the renderer's linear filter keeps pixels square. */
 static GdkTexture *
@@ -114,13 +126,13 @@ upscaled_texture (const guint8 *rgba, size_t h, size_t w, int f)
  * only, as a map of zeros shows it). */
 static GdkTexture *
 cell_texture (const float *img, const float *heat, size_t h, size_t w, int f,
-              double vmin, double vmax)
+              InvColormap cmap, double vmin, double vmax)
 {
   size_t n = h * w;
   g_autofree guint32 *rgba = g_new (guint32, n); /* (h, w) RGBA words, aligned for copying */
   g_autofree float *zeros = heat ? NULL : g_new0 (float, n);
   inv_plot_overlay_to_rgba ((guint8 *) rgba, w * 4, img, heat ? heat : zeros, h, w,
-                            GRID_COLORMAP, vmin, vmax, OVERLAY_ALPHA);
+                            cmap, vmin, vmax, OVERLAY_ALPHA);
   return upscaled_texture ((const guint8 *) rgba, h, w, f);
 }
 
@@ -145,7 +157,7 @@ row_range (InvSaliencyGrid *self, Row *row, double *vmin, double *vmax)
     .w = self->w,
     .images = images,
     .maps = maps,
-    .cmap = GRID_COLORMAP,
+    .cmap = self->cmap,
     .layout = INV_PLOT_SALIENCY_OVERLAY,
     .scale = INV_PLOT_SCALE_ROW,
     .overlay_alpha = OVERLAY_ALPHA,
@@ -166,11 +178,10 @@ row_texture (InvSaliencyGrid *self, Row *row, size_t g)
     {
       const float *img = row->images + (self->aligned ? 0 : g) * n;
       const float *map = (self->aligned ? row->aligned : row->raw) + g * n;
-      g_autofree float *heat = g_new (float, n); /* (n) |saliency|: a sequential map */
-      for (size_t p = 0; p < n; p++)
-        heat[p] = fabsf (map[p]);
+      g_autofree float *heat = g_new (float, n); /* (n) the values the colour map shows */
+      shown_values (self, heat, map, n);
       row->textures[g] = cell_texture (img, heat, self->h, self->w, self->tex_factor,
-                                       row->vmin, row->vmax);
+                                       self->cmap, row->vmin, row->vmax);
     }
   return row->textures[g];
 }
@@ -182,19 +193,20 @@ input_texture (InvSaliencyGrid *self, size_t g)
     self->input_textures = g_new0 (GdkTexture *, self->G);
   if (self->input_textures[g] == NULL)
     self->input_textures[g] = cell_texture (self->input + g * self->h * self->w, NULL,
-                                            self->h, self->w, self->tex_factor, 0, 1);
+                                            self->h, self->w, self->tex_factor, self->cmap,
+                                            inv_colormap_is_diverging (self->cmap) ? -1 : 0, 1);
   return self->input_textures[g];
 }
 
 static GdkTexture *
-colorbar_texture (void)
+colorbar_texture (InvColormap cmap)
 {
   enum { STEPS = 128 };
   guint8 *pix = g_malloc (STEPS * 3); /* (STEPS, 1, 3), top = high */
   for (int i = 0; i < STEPS; i++)
     {
       double c[3];
-      inv_colormap_rgb (GRID_COLORMAP, 1.0 - (i + 0.5) / STEPS, c);
+      inv_colormap_rgb (cmap, 1.0 - (i + 0.5) / STEPS, c);
       for (int k = 0; k < 3; k++)
         pix[i * 3 + k] = (guint8) lrint (CLAMP (c[k], 0.0, 1.0) * 255.0);
     }
@@ -270,6 +282,7 @@ inv_saliency_grid_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   InvSaliencyGrid *self = INV_SALIENCY_GRID (widget);
   double width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   GdkRGBA fg, dim, bad = { 0.88, 0.11, 0.14, 1 };
+  self->paint_count++;
   get_color (widget, &fg);
   dim = fg;
   dim.alpha *= 0.6;
@@ -372,13 +385,14 @@ inv_saliency_grid_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   /* colour bar */
   if (self->colorbar == NULL)
-    self->colorbar = colorbar_texture ();
+    self->colorbar = colorbar_texture (self->cmap);
   double bx = x0 + G * cell + (G - 1) * GAP + 14, by = y0, bh = 3 * cell + 2 * (caption_h + GAP);
   gtk_snapshot_append_texture (snapshot, self->colorbar,
                                &GRAPHENE_RECT_INIT ((float) bx, (float) by, COLORBAR_W, (float) bh));
-  g_autoptr (PangoLayout) hi = make_layout (widget, _("high"), FALSE, 0.85);
-  g_autoptr (PangoLayout) lo = make_layout (widget, "0", FALSE, 0.85);
-  g_autoptr (PangoLayout) what = make_layout (widget, "|∂z/∂x|", FALSE, 0.85);
+  gboolean signed_map = inv_colormap_is_diverging (self->cmap);
+  g_autoptr (PangoLayout) hi = make_layout (widget, signed_map ? "+" : _("high"), FALSE, 0.85);
+  g_autoptr (PangoLayout) lo = make_layout (widget, signed_map ? "−" : "0", FALSE, 0.85);
+  g_autoptr (PangoLayout) what = make_layout (widget, signed_map ? "∂z/∂x" : "|∂z/∂x|", FALSE, 0.85);
   draw_layout (snapshot, hi, bx + COLORBAR_W + 4, by, 0, 0, &dim);
   draw_layout (snapshot, lo, bx + COLORBAR_W + 4, by + bh - small, 0, 0, &dim);
   draw_layout (snapshot, what, bx - 6, by - header_h, 0, 0, &dim);
@@ -628,4 +642,101 @@ inv_saliency_grid_get_cell_map (InvSaliencyGrid *self, InvFamily row, size_t col
   if (!r->filled || col >= self->G)
     return NULL;
   return (self->aligned ? r->aligned : r->raw) + col * self->h * self->w;
+}
+
+guint64
+inv_saliency_grid_get_paint_count (InvSaliencyGrid *self)
+{
+  g_return_val_if_fail (INV_IS_SALIENCY_GRID (self), 0);
+  return self->paint_count;
+}
+
+void
+inv_saliency_grid_set_colormap (InvSaliencyGrid *self, InvColormap cmap)
+{
+  g_return_if_fail (INV_IS_SALIENCY_GRID (self));
+  g_return_if_fail (cmap < INV_N_COLORMAPS);
+  if (self->cmap == cmap)
+    return;
+  self->cmap = cmap;
+  invalidate_textures (self);
+  g_clear_object (&self->colorbar);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+InvColormap
+inv_saliency_grid_get_colormap (InvSaliencyGrid *self)
+{
+  g_return_val_if_fail (INV_IS_SALIENCY_GRID (self), INV_COLORMAP_VIRIDIS);
+  return self->cmap;
+}
+
+const float *
+inv_saliency_grid_get_cell_image (InvSaliencyGrid *self, InvFamily row, size_t col)
+{
+  g_return_val_if_fail (INV_IS_SALIENCY_GRID (self), NULL);
+  g_return_val_if_fail (row < INV_N_FAMILIES, NULL);
+  if (col >= self->G)
+    return NULL;
+  size_t n = self->h * self->w;
+  const Row *r = &self->rows[row];
+  if (r->filled)
+    return r->images + (self->aligned ? 0 : col) * n;
+  return self->input ? self->input + col * n : NULL;
+}
+
+InvFigure *
+inv_saliency_grid_get_figure (InvSaliencyGrid *self, const char *title)
+{
+  g_return_val_if_fail (INV_IS_SALIENCY_GRID (self), NULL);
+  size_t R = INV_N_FAMILIES, C = self->G, cells = R * C;
+  g_autofree const float **images = g_new0 (const float *, MAX (cells, (size_t) 1));
+  g_autofree const float **maps = g_new0 (const float *, MAX (cells, (size_t) 1));
+  g_autoptr (GPtrArray) captions = g_ptr_array_new_with_free_func (g_free);
+  const char *row_titles[INV_N_FAMILIES];
+  for (size_t f = 0; f < R; f++)
+    {
+      const Row *row = &self->rows[f];
+      row_titles[f] = inv_family_title (f);
+      for (size_t g = 0; g < C; g++)
+        {
+          images[f * C + g] = inv_saliency_grid_get_cell_image (self, f, g);
+          maps[f * C + g] = inv_saliency_grid_get_cell_map (self, f, g);
+          char buf[32];
+          g_ptr_array_add (captions, row->filled
+                                       ? g_strdup_printf ("%s %.0f%%", class_name (self, row->pred[g], buf),
+                                                          100.0 * row->prob[g])
+                                       : NULL);
+        }
+    }
+  InvPlotSaliencyGrid desc = {
+    .rows = R,
+    .cols = C,
+    .h = self->h,
+    .w = self->w,
+    .images = images,
+    .maps = maps,
+    .captions = (const char *const *) captions->pdata,
+    .col_titles = (const char *const *) self->labels,
+    .row_titles = row_titles,
+    .title = title,
+    .cmap = self->cmap,
+    .layout = INV_PLOT_SALIENCY_OVERLAY,
+    .scale = INV_PLOT_SCALE_ROW,
+    .overlay_alpha = OVERLAY_ALPHA,
+  };
+  return inv_figure_new_saliency_grid (&desc);
+}
+
+void
+inv_saliency_grid_set_row_subtitle (InvSaliencyGrid *self, InvFamily family, const char *subtitle)
+{
+  g_return_if_fail (INV_IS_SALIENCY_GRID (self));
+  g_return_if_fail (family < INV_N_FAMILIES);
+  Row *row = &self->rows[family];
+  if (g_strcmp0 (row->subtitle, subtitle) == 0)
+    return;
+  g_free (row->subtitle);
+  row->subtitle = g_strdup (subtitle);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

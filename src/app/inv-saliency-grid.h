@@ -5,7 +5,9 @@
 #pragma once
 #include <gtk/gtk.h>
 #include "inv-family.h"
+#include "inv-figure.h"
 #include "inv-snapshot.h"
+#include "plot.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +29,9 @@ void inv_saliency_grid_set_input (InvSaliencyGrid *self, const float *images);
 void inv_saliency_grid_set_row (InvSaliencyGrid *self, InvFamily family,
                                 const InvOrbitMaps *maps, const char *subtitle);
 void inv_saliency_grid_clear_rows (InvSaliencyGrid *self);
+/* Replaces a row's subtitle (NULL: none), keeping its maps. */
+void inv_saliency_grid_set_row_subtitle (InvSaliencyGrid *self, InvFamily family,
+                                         const char *subtitle);
 void inv_saliency_grid_set_aligned (InvSaliencyGrid *self, gboolean aligned);
 gboolean inv_saliency_grid_get_aligned (InvSaliencyGrid *self);
 
@@ -38,5 +43,15 @@ size_t inv_saliency_grid_get_n_filled_cells (InvSaliencyGrid *self);
 /* The map a cell shows (aligned or raw, as the grid is set), H*W floats,
  * or NULL for an empty cell. */
 const float *inv_saliency_grid_get_cell_map (InvSaliencyGrid *self, InvFamily row, size_t col);
+/* The image a cell shows under its map (the identity orientation in every
+ * column when aligned), H*W pixels, or NULL. */
+const float *inv_saliency_grid_get_cell_image (InvSaliencyGrid *self, InvFamily row, size_t col);
+/* Snapshots drawn so far: the trace tells repaints from this. */
+guint64 inv_saliency_grid_get_paint_count (InvSaliencyGrid *self);
+/* Viridis (|saliency|) by default; a diverging map shows signed saliency. */
+void inv_saliency_grid_set_colormap (InvSaliencyGrid *self, InvColormap cmap);
+InvColormap inv_saliency_grid_get_colormap (InvSaliencyGrid *self);
+/* The grid as the CLI's saliency grid figure draws it, for exports. */
+InvFigure *inv_saliency_grid_get_figure (InvSaliencyGrid *self, const char *title);
 
 G_END_DECLS

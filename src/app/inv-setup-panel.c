@@ -28,6 +28,9 @@ struct _InvSetupPanel
   /* owned */
   char *dataset;              /* current spec */
   char *idx_dir;              /* folder of the "IDX folder…" entry, or NULL */
+  char *default_folder;       /* where the folder chooser starts, or NULL */
+  InvOptimizer override_optimizer;
+  double override_lr;         /* > 0: trains with this instead of the panel's */
   guint dataset_index;        /* selection that matches dataset */
   gboolean choosing;          /* ignore selection changes we make ourselves */
   GtkFileChooserNative *chooser;
@@ -154,6 +157,12 @@ dataset_selected_cb (InvSetupPanel *self)
                                                _("_Select"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect_object (self->chooser, "response", G_CALLBACK (folder_chosen_cb), self, 0);
+  if (self->idx_dir || (self->default_folder && *self->default_folder))
+    {
+      g_autoptr (GFile) start = g_file_new_for_path (self->idx_dir ? self->idx_dir
+                                                                   : self->default_folder);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (self->chooser), start, NULL);
+    }
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
 }
 
@@ -220,6 +229,7 @@ inv_setup_panel_finalize (GObject *object)
   InvSetupPanel *self = INV_SETUP_PANEL (object);
   g_free (self->dataset);
   g_free (self->idx_dir);
+  g_free (self->default_folder);
   G_OBJECT_CLASS (inv_setup_panel_parent_class)->finalize (object);
 }
 
@@ -332,14 +342,6 @@ inv_setup_panel_class_init (InvSetupPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, InvSetupPanel, subset_spin);
   gtk_widget_class_bind_template_child (widget_class, InvSetupPanel, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, InvSetupPanel, summary_label);
-  gtk_widget_class_bind_template_callback (widget_class, dataset_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, group_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, arch_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, lambda_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, lr_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, epochs_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, subset_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, seed_changed_cb);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "setuppanel");
 }
@@ -347,9 +349,19 @@ inv_setup_panel_class_init (InvSetupPanelClass *klass)
 static void
 inv_setup_panel_init (InvSetupPanel *self)
 {
-  self->choosing = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->choosing = FALSE;
+  /* Connected here, not in the template, so gtk4-builder-tool validates it. */
+  g_signal_connect_swapped (self->dataset_dropdown, "notify::selected",
+                            G_CALLBACK (dataset_selected_cb), self);
+  g_signal_connect_swapped (self->group_dropdown, "notify::selected",
+                            G_CALLBACK (group_selected_cb), self);
+  g_signal_connect_swapped (self->arch_dropdown, "notify::selected",
+                            G_CALLBACK (arch_selected_cb), self);
+  g_signal_connect_swapped (self->lambda_scale, "value-changed", G_CALLBACK (lambda_changed_cb), self);
+  g_signal_connect_swapped (self->lr_spin, "value-changed", G_CALLBACK (lr_changed_cb), self);
+  g_signal_connect_swapped (self->epochs_spin, "value-changed", G_CALLBACK (epochs_changed_cb), self);
+  g_signal_connect_swapped (self->subset_spin, "value-changed", G_CALLBACK (subset_changed_cb), self);
+  g_signal_connect_swapped (self->seed_spin, "value-changed", G_CALLBACK (seed_changed_cb), self);
   self->dataset = g_strdup ("fashion");
   self->dataset_index = DATASET_FASHION;
   for (int e = -3; e <= 2; e++)
@@ -425,7 +437,47 @@ inv_setup_panel_fill_config (InvSetupPanel *self, InvRunConfig *cfg)
   cfg->arch = gtk_drop_down_get_selected (self->arch_dropdown) == 1 ? INV_MODEL_CNN : INV_MODEL_MLP;
   cfg->lambda = get_lambda (self);
   cfg->lr = gtk_spin_button_get_value (self->lr_spin);
+  if (self->override_lr > 0)
+    {
+      cfg->optimizer = self->override_optimizer;
+      cfg->lr = self->override_lr;
+    }
   cfg->epochs = (size_t) gtk_spin_button_get_value_as_int (self->epochs_spin);
   cfg->limit = (size_t) gtk_spin_button_get_value_as_int (self->subset_spin);
   cfg->seed = (guint64) gtk_spin_button_get_value_as_int (self->seed_spin);
+}
+
+void
+inv_setup_panel_set_default_folder (InvSetupPanel *self, const char *folder)
+{
+  g_return_if_fail (INV_IS_SETUP_PANEL (self));
+  g_free (self->default_folder);
+  self->default_folder = g_strdup (folder);
+}
+
+void
+inv_setup_panel_override_training (InvSetupPanel *self, InvOptimizer optimizer, double lr)
+{
+  g_return_if_fail (INV_IS_SETUP_PANEL (self));
+  self->override_optimizer = optimizer;
+  self->override_lr = lr > 0 ? lr : 0;
+}
+
+double
+inv_setup_panel_get_learning_rate (InvSetupPanel *self)
+{
+  g_return_val_if_fail (INV_IS_SETUP_PANEL (self), 0);
+  return self->override_lr > 0 ? self->override_lr : gtk_spin_button_get_value (self->lr_spin);
+}
+
+double
+inv_setup_panel_lower_learning_rate (InvSetupPanel *self, double factor)
+{
+  g_return_val_if_fail (INV_IS_SETUP_PANEL (self), 0);
+  g_return_val_if_fail (factor > 1, 0);
+  if (self->override_lr > 0)
+    self->override_lr /= factor;
+  else
+    gtk_spin_button_set_value (self->lr_spin, gtk_spin_button_get_value (self->lr_spin) / factor);
+  return inv_setup_panel_get_learning_rate (self);
 }

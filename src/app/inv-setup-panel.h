@@ -22,5 +22,16 @@ void inv_setup_panel_set_group (InvSetupPanel *self, const char *group);
 void inv_setup_panel_set_dataset_info (InvSetupPanel *self, const char *text);
 /* Copies the panel's settings into cfg (other fields untouched). */
 void inv_setup_panel_fill_config (InvSetupPanel *self, InvRunConfig *cfg);
+/* The folder the IDX chooser opens in first (NULL or "": home). */
+void inv_setup_panel_set_default_folder (InvSetupPanel *self, const char *folder);
+/* Not shown in the panel (tests and scripts): train with this optimizer
+ * and learning rate instead of Adam and the spin button's, which allows
+ * rates that diverge; lr ≤ 0 goes back to the panel's. */
+void inv_setup_panel_override_training (InvSetupPanel *self, InvOptimizer optimizer, double lr);
+/* The learning rate the next run uses. */
+double inv_setup_panel_get_learning_rate (InvSetupPanel *self);
+/* Divides the learning rate the next run uses by factor (> 1), within the
+ * spin button's range; returns the new rate. */
+double inv_setup_panel_lower_learning_rate (InvSetupPanel *self, double factor);
 
 G_END_DECLS

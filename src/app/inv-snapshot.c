@@ -90,6 +90,7 @@ snapshot_clear (gpointer p)
     {
       g_clear_pointer (&snap->fam[f].model, inv_model_ref_unref);
       g_clear_pointer (&snap->fam[f].maps, inv_orbit_maps_free);
+      g_clear_pointer (&snap->fam[f].sv, g_free);
     }
 }
 

@@ -1,6 +1,7 @@
 /* Immutable results handed from worker threads to the main thread: a
  * family's saliency orbit for one test image (raw and aligned maps), and an
- * evaluation snapshot of the three families (model copies, metrics, orbits).
+ * evaluation snapshot of the three families (model copies, metrics, orbits,
+ * first-layer spectra).
  * Built off the main thread, never modified once posted. G group order,
  * n = H*W pixels, K classes. */
 #pragma once
@@ -42,6 +43,8 @@ typedef struct {
   InvModelRef *model;    /* or NULL */
   InvMetrics metrics;    /* NaN where not computed */
   InvOrbitMaps *maps;    /* the orbit of the snapshot's sample, or NULL */
+  double *sv;            /* (n_sv) first-layer singular values, descending, or NULL */
+  size_t n_sv;
 } InvFamilySnapshot;
 
 typedef struct {

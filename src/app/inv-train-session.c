@@ -6,6 +6,7 @@
 #include "config.h"
 #include "inv-train-session.h"
 #include "blas.h"
+#include "spectrum.h"
 #include "train.h"
 #include "util.h"
 #include <glib/gi18n.h>
@@ -129,6 +130,7 @@ inv_run_config_init (InvRunConfig *cfg)
   g_strlcpy (cfg->group, "c4", sizeof cfg->group);
   cfg->arch = INV_MODEL_MLP;
   cfg->lambda = 1.0;
+  cfg->optimizer = INV_OPTIMIZER_ADAM;
   cfg->lr = 1e-3;
   cfg->epochs = 3;
   cfg->limit = 10000;
@@ -371,7 +373,7 @@ take_snapshot (Run *r, gboolean final, GError **error)
   sal.seed = cfg->seed;
   InvEvalOptions opt;
   inv_eval_options_init (&opt);
-  opt.which = INV_METRIC_LOGITS | INV_METRIC_SIS;
+  opt.which = INV_METRIC_LOGITS | INV_METRIC_SIS | INV_METRIC_NONINVARIANT_ENERGY;
   opt.limit = MIN (cfg->eval_images, ds->test.n);
   opt.seed = cfg->seed;
   opt.cancellable = r->job->cancellable;
@@ -384,6 +386,9 @@ take_snapshot (Run *r, gboolean final, GError **error)
         return NULL;
       fs->maps = inv_orbit_maps_compute (r->model[f], NULL, &sal, x, ds->test.labels[sample], error);
       if (fs->maps == NULL)
+        return NULL;
+      fs->sv = inv_spectrum_model_singular_values (r->model[f], &fs->n_sv, error);
+      if (fs->sv == NULL)
         return NULL;
       fs->model = inv_model_ref_new (inv_model_copy (r->model[f]));
     }
@@ -420,6 +425,7 @@ run_setup (Run *r, GError **error)
       tc.orbit_samples = cfg->orbit_samples;
       tc.epochs = cfg->epochs;
       tc.batch = cfg->batch;
+      tc.optimizer = cfg->optimizer;
       tc.lr = cfg->lr;
       tc.seed = cfg->seed;
       tc.limit = cfg->limit;
@@ -459,7 +465,10 @@ run_job (InvTrainSession *self, Job *job)
           if (inv_trainer_finished (r->trainer[f]))
             continue;
           if (!inv_trainer_step (r->trainer[f], &r->last[f], &error))
-            goto out;
+            {
+              g_prefix_error (&error, "%s: ", inv_family_title (f));
+              goto out;
+            }
           r->loss_sum[f] += r->last[f].loss;
           r->loss_count[f]++;
         }
@@ -477,6 +486,13 @@ run_job (InvTrainSession *self, Job *job)
   done = TRUE;
 
 out:
+  /* A diverged step left the weights of the step before: show them. */
+  if (!done && g_error_matches (error, INV_TRAIN_ERROR, INV_TRAIN_ERROR_DIVERGED))
+    {
+      g_autoptr (GError) snap_error = NULL;
+      if (!snapshot_and_post (r, TRUE, &snap_error))
+        g_debug ("no snapshot of the diverged run: %s", snap_error->message);
+    }
   if (done)
     post (r, MESSAGE_FINISHED, NULL, NULL);
   else if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)

@@ -8,6 +8,7 @@
 #include "inv-data.h"
 #include "inv-family.h"
 #include "inv-snapshot.h"
+#include "train.h"
 
 G_BEGIN_DECLS
 
@@ -27,7 +28,8 @@ typedef struct {
   char group[16];            /* "c4", "d4", "flip", "trans" */
   InvModelKind arch;         /* INV_MODEL_MLP or INV_MODEL_CNN; its twin is tied */
   double lambda;             /* λ of the regularized family */
-  double lr;                 /* Adam learning rate */
+  InvOptimizer optimizer;    /* Adam (the panel's) or SGD with momentum (tests) */
+  double lr;                 /* learning rate */
   size_t epochs;
   size_t limit;              /* first training images (0 = all) */
   size_t batch;              /* base images per step */
@@ -62,7 +64,9 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (InvTrainSession, inv_train_session, INV, TRAIN_SESSION, GObject)
 
 /* Signals (main thread): "progress" (const InvRunProgress *), "snapshot"
- * (InvSnapshot *, ref it to keep it), "failed" (const GError *). */
+ * (InvSnapshot *, ref it to keep it), "failed" (const GError *). A run
+ * that diverges (INV_TRAIN_ERROR_DIVERGED, the message naming the family
+ * and the step) first posts a final snapshot of the last finite weights. */
 InvTrainSession *inv_train_session_new (void);
 InvTrainState inv_train_session_get_state (InvTrainSession *self);
 /* Starts a run (state must not be running or paused). */

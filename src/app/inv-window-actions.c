@@ -1,6 +1,7 @@
 /* What InvWindow's actions do: the window actions (align, sample
- * navigation) and the functions behind the application's actions (train,
- * pause, reset, open, save, preferences). File I/O runs in GTasks. */
+ * navigation, clearing the drawing) and the functions behind the
+ * application's actions (train, pause, reset, open, save, preferences).
+ * File I/O runs in GTasks. */
 #include "config.h"
 #include "inv-window-private.h"
 #include <glib/gi18n.h>
@@ -23,21 +24,6 @@ save_input_free (gpointer p)
 }
 
 /* Helpers. */
-
-static void
-show_info (InvWindow *self, const char *text)
-{
-  gtk_info_bar_set_message_type (self->info_bar, GTK_MESSAGE_INFO);
-  gtk_label_set_text (self->info_label, text);
-  gtk_info_bar_set_revealed (self->info_bar, TRUE);
-}
-
-static void
-hide_info (InvWindow *self)
-{
-  gtk_info_bar_set_revealed (self->info_bar, FALSE);
-  gtk_info_bar_set_message_type (self->info_bar, GTK_MESSAGE_ERROR);
-}
 
 static gboolean
 model_fits (InvWindow *self, const InvModel *m)
@@ -71,8 +57,13 @@ opened_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   InvModelRef *ref = g_task_propagate_pointer (G_TASK (result), &error);
   if (ref == NULL)
     {
+      /* The models shown stay as they are. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        inv_window_show_error (INV_WINDOW (source), _("Cannot open the model"), error);
+        {
+          g_autofree char *name = g_path_get_basename (g_task_get_task_data (G_TASK (result)));
+          g_autofree char *primary = g_strdup_printf (_("Cannot open “%s”"), name);
+          inv_window_show_error_dialog (INV_WINDOW (source), primary, error);
+        }
       return;
     }
   InvWindow *self = INV_WINDOW (source);
@@ -163,7 +154,7 @@ saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Saved %zd model to %s",
                                                         "Saved %zd models to %s", (gulong) saved),
                                            saved, in->folder);
-  show_info (INV_WINDOW (source), text);
+  inv_window_show_info (INV_WINDOW (source), text);
 }
 
 static void
@@ -213,11 +204,19 @@ random_sample_activated_cb (GSimpleAction *action, GVariant *param, gpointer use
                                                                                G_MAXINT32)));
 }
 
+static void
+clear_drawing_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  InvWindow *self = INV_WINDOW (user_data);
+  inv_drawing_pad_clear (self->drawing_pad);
+}
+
 static const GActionEntry win_entries[] = {
   { .name = "align", .state = "false", .change_state = align_change_state_cb },
   { .name = "previous-sample", .activate = previous_sample_activated_cb },
   { .name = "next-sample", .activate = next_sample_activated_cb },
   { .name = "random-sample", .activate = random_sample_activated_cb },
+  { .name = "clear-drawing", .activate = clear_drawing_activated_cb },
 };
 
 /* Module API. */
@@ -273,7 +272,7 @@ inv_window_train (InvWindow *self)
   cfg.orbit_samples = MIN (cfg.orbit_samples, self->group->order);
 
   inv_window_clear_results (self);
-  hide_info (self);
+  inv_window_hide_info (self);
   inv_train_session_set_sample (self->session, self->sample);
   g_autoptr (GError) error = NULL;
   if (!inv_train_session_start (self->session, self->data, &cfg, &error))
@@ -297,9 +296,32 @@ inv_window_reset (InvWindow *self)
   g_return_if_fail (INV_IS_WINDOW (self));
   inv_train_session_reset (self->session);
   inv_window_clear_results (self);
-  hide_info (self);
+  inv_window_hide_info (self);
   inv_window_explain (self);
   inv_window_sync_state (self);
+}
+
+void
+inv_window_toggle_training (InvWindow *self)
+{
+  g_return_if_fail (INV_IS_WINDOW (self));
+  if (inv_train_session_get_state (self->session) == INV_TRAIN_STATE_RUNNING)
+    inv_window_pause (self);
+  else
+    inv_window_train (self);
+}
+
+void
+inv_window_lower_learning_rate (InvWindow *self)
+{
+  g_return_if_fail (INV_IS_WINDOW (self));
+  double lr = inv_setup_panel_lower_learning_rate (self->setup_panel, 10);
+  inv_window_reset (self);
+  char value[G_ASCII_DTOSTR_BUF_SIZE];
+  g_snprintf (value, sizeof value, "%g", lr);
+  g_autofree char *text = g_strdup_printf (_("The learning rate is now %s. Train to try again."),
+                                           value);
+  inv_window_show_info (self, text);
 }
 
 void

@@ -1,8 +1,10 @@
 /* 2-D "same" convolution (cross-correlation, stride 1, odd k), zero or
- * circular padding: the chunk's planes padded once, im2col from them, one
- * cblas_sgemm per chunk, and naive direct-loop references. Not strided, not dilated.
- * Size letters: B batch, C input channels, O output channels, H W spatial,
- * k kernel side, HW = H*W, CKK = C*k*k, N = columns of a chunk (nb*HW). */
+ * circular padding: per chunk of the batch, padded planes, im2col and one
+ * cblas_sgemm, with the ReLU (and a 2×2 max pool) after it fused into the
+ * pass over the result; naive direct-loop references. Not strided, not
+ * dilated. Size letters: B batch, C input channels, O output channels,
+ * H W spatial, k kernel side, HW = H*W, CKK = C*k*k, N = columns of a
+ * chunk (nb*HW). */
 #include "layers.h"
 #include "blas.h"
 #include "util.h"
