@@ -17,6 +17,9 @@
  * than one batch-sized sgemm (B = 256, 16→32 channels at 14×14), and the
  * sgemm is still wide (N = 1372 columns there). */
 #define CHUNK_FLOATS ((size_t) 1 << 18)
+/* Floats of scratch after the last buffer, so that whole-vector loads and
+ * stores of a row's last pooling windows stay inside the scratch. */
+#define SLACK 16
 
 /* Floats of scratch per image: col (CKK, HW) + output matrix (O, HW) + the
  * padded input planes (C, Hp, Wp), Hp = H + 2·(k/2); 0 on overflow. */
@@ -56,9 +59,9 @@ inv_conv2d_scratch_size (const InvConvShape *s)
    * reuses col for dcol and the padded planes for their gradient after dw
    * is done, so forward and backward need the same. */
   size_t per = per_image (s), n;
-  if (per == 0 || !inv_size_mul (per, chunk_images (s), &n))
+  if (per == 0 || !inv_size_mul (per, chunk_images (s), &n) || n > SIZE_MAX - SLACK)
     return SIZE_MAX;
-  return n;
+  return n + SLACK;
 }
 
 /* i mod n in [0, n). */
@@ -326,6 +329,155 @@ plane_unpool (float *restrict dst, const float *restrict g, const uint8_t *restr
   return acc;
 }
 
+/* AVX2 versions of plane_pool and plane_unpool: a pooling row holds only 7
+ * or 14 windows, too few for the compiler's vector loops (set-up and scalar
+ * tails), so these take 8 windows at a time, whole vectors of the scratch
+ * (see SLACK), splitting even and odd columns with permutes. Same numbers
+ * as the portable ones. Off under the sanitizers, so that those runs test
+ * the portable code. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#include <immintrin.h>
+#define HAVE_AVX2_POOL 1
+
+static bool
+avx2_pool (void)
+{
+  return __builtin_cpu_supports ("avx2");
+}
+
+/* The first 2·nw floats of a row as its even and odd columns. Loads 16
+ * floats: past the row's end they come from the next row (or the scratch's
+ * slack) and are ignored. */
+__attribute__ ((target ("avx2"))) static inline void
+load_pairs (const float *row, __m256 *even, __m256 *odd)
+{
+  const __m256i split = _mm256_setr_epi32 (0, 2, 4, 6, 1, 3, 5, 7);
+  __m256 a = _mm256_permutevar8x32_ps (_mm256_loadu_ps (row), split);     /* x0..x3 | y0..y3 */
+  __m256 b = _mm256_permutevar8x32_ps (_mm256_loadu_ps (row + 8), split); /* x4..x7 | y4..y7 */
+  *even = _mm256_permute2f128_ps (a, b, 0x20);
+  *odd = _mm256_permute2f128_ps (a, b, 0x31);
+}
+
+/* The inverse: even and odd columns back into 16 floats of row; whatever
+ * lands past the row's 2·nw floats must be overwritten later. */
+__attribute__ ((target ("avx2"))) static inline void
+store_pairs (float *row, __m256 even, __m256 odd)
+{
+  __m256 lo = _mm256_unpacklo_ps (even, odd); /* x0 y0 x1 y1 | x4 y4 x5 y5 */
+  __m256 hi = _mm256_unpackhi_ps (even, odd); /* x2 y2 x3 y3 | x6 y6 x7 y7 */
+  _mm256_storeu_ps (row, _mm256_permute2f128_ps (lo, hi, 0x20));
+  _mm256_storeu_ps (row + 8, _mm256_permute2f128_ps (lo, hi, 0x31));
+}
+
+/* ReLU on float bits: a set sign bit clears the value to +0. */
+__attribute__ ((target ("avx2"))) static inline __m256i
+relu_bits (__m256 x)
+{
+  __m256i b = _mm256_castps_si256 (x);
+  return _mm256_andnot_si256 (_mm256_srai_epi32 (b, 31), b);
+}
+
+__attribute__ ((target ("avx2"))) static void
+plane_pool_avx2 (float *restrict pooled, uint8_t *restrict route, const float *restrict src,
+                 size_t H, size_t W, float bias)
+{
+  const size_t Ho = H / 2, Wo = W / 2;
+  const __m256 vb = _mm256_set1_ps (bias), c5 = _mm256_set1_ps (1e-5f), c6 = _mm256_set1_ps (1e-6f);
+  const __m256i zero = _mm256_setzero_si256 ();
+  for (size_t i = 0; i < Ho; i++)
+    for (size_t j0 = 0; j0 < Wo; j0 += 8)
+      {
+        int nw = (int) MIN (Wo - j0, (size_t) 8);
+        __m256 te, to, be, bo;
+        load_pairs (src + 2 * i * W + 2 * j0, &te, &to);
+        load_pairs (src + (2 * i + 1) * W + 2 * j0, &be, &bo);
+        __m256i v0 = relu_bits (_mm256_add_ps (te, vb)), v1 = relu_bits (_mm256_add_ps (to, vb));
+        __m256i v2 = relu_bits (_mm256_add_ps (be, vb)), v3 = relu_bits (_mm256_add_ps (bo, vb));
+        __m256i mx = _mm256_max_epi32 (_mm256_max_epi32 (v0, v1), _mm256_max_epi32 (v2, v3));
+        __m256 mxf = _mm256_castsi256_ps (mx);
+        /* inv_tie_floor for mxf ≥ 0, without contraction as the scalar code */
+        __m256i m = _mm256_castps_si256 (_mm256_sub_ps (mxf, _mm256_add_ps (_mm256_mul_ps (c5, mxf), c6)));
+        __m256i r = zero, t = zero;
+        const __m256i v[4] = { v0, v1, v2, v3 };
+        for (int k = 0; k < 4; k++)
+          {
+            __m256i e = _mm256_or_si256 (_mm256_cmpgt_epi32 (v[k], m), _mm256_cmpeq_epi32 (v[k], m));
+            __m256i win = _mm256_and_si256 (e, _mm256_cmpgt_epi32 (v[k], zero));
+            t = _mm256_sub_epi32 (t, e);
+            r = _mm256_or_si256 (r, _mm256_and_si256 (win, _mm256_set1_epi32 (1 << k)));
+          }
+        r = _mm256_or_si256 (r, _mm256_slli_epi32 (t, 4));
+        /* the model's buffers have no slack: exactly nw values */
+        float pb[8];
+        int32_t rb[8];
+        _mm256_storeu_ps (pb, mxf);
+        _mm256_storeu_si256 ((__m256i *) rb, r);
+        for (int k = 0; k < nw; k++)
+          {
+            pooled[i * Wo + j0 + k] = pb[k];
+            route[i * Wo + j0 + k] = (uint8_t) rb[k];
+          }
+      }
+}
+
+/* The top row's last vector spills into the bottom row, which is written
+ * after it from a copy (so nothing spills past the plane). */
+#define UNPOOL_MAX_W 256
+
+__attribute__ ((target ("avx2"))) static double
+plane_unpool_avx2 (float *restrict dst, const float *restrict g, const uint8_t *restrict route,
+                   size_t H, size_t W)
+{
+  const size_t Ho = H / 2, Wo = W / 2;
+  const __m256i zero = _mm256_setzero_si256 (), one = _mm256_set1_epi32 (1);
+  __m256 acc = _mm256_setzero_ps ();
+  float bottom[UNPOOL_MAX_W + 16];
+  for (size_t i = 0; i < Ho; i++)
+    {
+      for (size_t j0 = 0; j0 < Wo; j0 += 8)
+        {
+          /* the model's buffers have no slack: exactly nw values; the
+           * other lanes route nowhere */
+          int nw = (int) MIN (Wo - j0, (size_t) 8);
+          int32_t rb[8] = { 0 };
+          float gb[8] = { 0 };
+          for (int k = 0; k < nw; k++)
+            {
+              rb[k] = route[i * Wo + j0 + k];
+              gb[k] = g[i * Wo + j0 + k];
+            }
+          __m256i r = _mm256_loadu_si256 ((const __m256i *) rb);
+          __m256i t = _mm256_srli_epi32 (r, 4);
+          t = _mm256_or_si256 (t, _mm256_and_si256 (_mm256_cmpeq_epi32 (t, zero), one));
+          __m256 share = _mm256_div_ps (_mm256_loadu_ps (gb), _mm256_cvtepi32_ps (t));
+          __m256 d[4];
+          for (int k = 0; k < 4; k++)
+            {
+              __m256i bit = _mm256_set1_epi32 (1 << k);
+              __m256i sel = _mm256_cmpeq_epi32 (_mm256_and_si256 (r, bit), bit);
+              d[k] = _mm256_and_ps (share, _mm256_castsi256_ps (sel));
+            }
+          store_pairs (dst + 2 * i * W + 2 * j0, d[0], d[1]);
+          store_pairs (bottom + 2 * j0, d[2], d[3]);
+          acc = _mm256_add_ps (acc, _mm256_add_ps (_mm256_add_ps (d[0], d[1]),
+                                                   _mm256_add_ps (d[2], d[3])));
+        }
+      memcpy (dst + (2 * i + 1) * W, bottom, 2 * Wo * sizeof *dst);
+      if (W % 2)
+        dst[2 * i * W + W - 1] = dst[(2 * i + 1) * W + W - 1] = 0.0f;
+    }
+  if (H % 2)
+    memset (dst + (H - 1) * W, 0, W * sizeof *dst);
+  float part[8];
+  _mm256_storeu_ps (part, acc);
+  double sum = 0;
+  for (int l = 0; l < 8; l++)
+    sum += part[l];
+  return sum;
+}
+#endif
+
 /* Forward: chunks of nb images, im2col + one sgemm each, then the sgemm's
  * (O, nb, HW) result laid out as (nb, O, HW) with the bias (and the ReLU)
  * added on the way. */
@@ -338,6 +490,9 @@ conv_forward (float *out, uint8_t *route, const float *in, const float *w, const
   if (s->B == 0 || O == 0 || HW == 0)
     return;
   const size_t nbmax = chunk_images (s);
+#ifdef HAVE_AVX2_POOL
+  const bool avx2 = route && avx2_pool ();
+#endif
   float *col = scratch;                     /* (CKK, N) */
   float *tmp = col + CKK * nbmax * HW;      /* (O, N) */
   float *pad = tmp + O * nbmax * HW;        /* (nb·C, Hp, Wp) */
@@ -356,8 +511,14 @@ conv_forward (float *out, uint8_t *route, const float *in, const float *w, const
           if (route)
             {
               size_t at = ((b0 + bl) * O + o) * HWo;
-              plane_pool (out + at, route + at, tmp + o * N + bl * HW, s->H, s->W,
-                          b ? b[o] : 0.0f);
+#ifdef HAVE_AVX2_POOL
+              if (avx2)
+                plane_pool_avx2 (out + at, route + at, tmp + o * N + bl * HW, s->H, s->W,
+                                 b ? b[o] : 0.0f);
+              else
+#endif
+                plane_pool (out + at, route + at, tmp + o * N + bl * HW, s->H, s->W,
+                            b ? b[o] : 0.0f);
             }
           else
             plane_bias (out + ((b0 + bl) * O + o) * HW, tmp + o * N + bl * HW, HW,
@@ -406,6 +567,9 @@ conv_backward (float *din, float *dw, float *db, const float *dout, const float 
       return;
     }
   const size_t nbmax = chunk_images (s);
+#ifdef HAVE_AVX2_POOL
+  const bool avx2 = route && avx2_pool ();
+#endif
   float *col = scratch;                     /* (CKK, N): col, then dcol */
   float *dmat = col + CKK * nbmax * HW;     /* (O, N) */
   float *pad = dmat + O * nbmax * HW;       /* (nb·C, Hp, Wp): input, then its gradient */
@@ -421,7 +585,13 @@ conv_backward (float *din, float *dw, float *db, const float *dout, const float 
             {
               size_t at = ((b0 + bl) * O + o) * HW, pat = ((b0 + bl) * O + o) * HWo;
               if (route)
-                acc += plane_unpool (dmat + o * N + bl * HW, dout + pat, route + pat, s->H, s->W);
+#ifdef HAVE_AVX2_POOL
+                if (avx2 && s->W <= UNPOOL_MAX_W)
+                  acc += plane_unpool_avx2 (dmat + o * N + bl * HW, dout + pat, route + pat,
+                                            s->H, s->W);
+                else
+#endif
+                  acc += plane_unpool (dmat + o * N + bl * HW, dout + pat, route + pat, s->H, s->W);
               else
                 acc += plane_grad (dmat + o * N + bl * HW, dout + at, out ? out + at : NULL, HW);
             }
