@@ -194,6 +194,10 @@ test_errors (void)
     { "c4", 28, 27, 0, INV_GROUP_ERROR_SIZE },
     { "d4", 0, 0, 0, INV_GROUP_ERROR_SIZE },
     { "trans:3", 28, 28, 0, INV_GROUP_ERROR_SIZE },
+    /* the caps: 4096 elements; 4096 × 2048² permutation entries (64 GiB) */
+    { "trans:64", 64, 64, 0, INV_GROUP_ERROR_SIZE },
+    { "trans:32", 2048, 2048, 0, INV_GROUP_ERROR_SIZE },
+    { "d4", 2048, 2048, 0, INV_GROUP_ERROR_SIZE },
   };
   for (size_t t = 0; t < G_N_ELEMENTS (cases); t++)
     {
@@ -202,6 +206,23 @@ test_errors (void)
       g_assert_null (grp);
       g_assert_error (error, INV_GROUP_ERROR, cases[t].code);
     }
+  /* at the limits: translations compose by adding shifts, so the largest
+   * groups build at once; spot-check the table against the permutations */
+  {
+    g_autoptr (GError) e2 = NULL;
+    g_autoptr (InvGroup) big = inv_group_new ("trans:32", 128, 128, &e2);
+    g_assert_no_error (e2);
+    g_assert_cmpuint (big->order, ==, 1024);
+    size_t n = 128 * 128, G = big->order;
+    for (size_t a = 0; a < G; a += 37)
+      for (size_t b = 0; b < G; b += 53)
+        {
+          size_t c = inv_group_mul (big, a, b);
+          for (size_t p = 0; p < n; p += 97)
+            g_assert_cmpuint (big->perm[c * n + p], ==, big->perm[b * n + big->perm[a * n + p]]);
+          g_assert_cmpuint (inv_group_mul (big, a, big->inverse[a]), ==, 0);
+        }
+  }
   /* flip works on non-square images */
   g_autoptr (GError) error = NULL;
   g_autoptr (InvGroup) f = inv_group_new ("flip", 4, 6, &error);

@@ -537,6 +537,7 @@ enum {
   MODEL_EMPTY,
   MODEL_EXTRA_TENSOR,
   MODEL_MISSING_TENSOR,
+  MODEL_FILE,              /* from: a file under tests/fuzz/regressions/fuzz-safetensors */
 };
 
 /* Offsets of the writer's layout for arch 4 on 28×28, K 10: fc1.weight
@@ -564,6 +565,11 @@ static const ModelCase model_cases[] = {
   { "unusable normalization", "normalization", "\"std\":\"", "\"std\":\"-", MODEL_HEADER_EDIT },
   { "truncated data", "exceed the data", NULL, NULL, MODEL_TRUNCATED },
   { "empty file", "shorter than", NULL, NULL, MODEL_EMPTY },
+  /* found by fuzzing: small files whose metadata asks for gigabytes */
+  { "260-byte file: trans:64 on 2048×2048 images", "more than the limit",
+    "group-trans64-2048px", NULL, MODEL_FILE },
+  { "252-byte file: arch 256 on 512×512 images", "missing", "arch-larger-than-file", NULL,
+    MODEL_FILE },
 };
 
 static GByteArray *
@@ -610,6 +616,15 @@ make_model_case (const ModelCase *c)
       }
     case MODEL_EMPTY:
       return g_byte_array_new ();
+    case MODEL_FILE:
+      {
+        const char *src = g_test_get_filename (G_TEST_DIST, "fuzz", "regressions",
+                                               "fuzz-safetensors", c->from, NULL);
+        char *bytes = NULL;
+        size_t len = 0;
+        g_assert_true (g_file_get_contents (src, &bytes, &len, NULL));
+        return g_byte_array_new_take ((guint8 *) bytes, len);
+      }
     case MODEL_EXTRA_TENSOR:
     case MODEL_MISSING_TENSOR:
       {

@@ -98,21 +98,33 @@ inv_group_new (const char *name, size_t h, size_t w, GError **error)
       return NULL;
     }
 
+  /* The permutations take G·H·W entries: a model file or --group value
+   * must not be able to ask for gigabytes. */
+  size_t order = kind == INV_GROUP_C4 ? 4 : kind == INV_GROUP_D4 ? 8
+                 : kind == INV_GROUP_FLIP ? 2 : k * k;
+  if (order > INV_GROUP_MAX_ORDER)
+    {
+      g_set_error (error, INV_GROUP_ERROR, INV_GROUP_ERROR_SIZE,
+                   "group %s has %zu elements, more than the limit of %d", name, order,
+                   INV_GROUP_MAX_ORDER);
+      return NULL;
+    }
+  if ((double) order * (double) h * (double) w > (double) INV_GROUP_MAX_ENTRIES)
+    {
+      g_set_error (error, INV_GROUP_ERROR, INV_GROUP_ERROR_SIZE,
+                   "group %s on %zu×%zu images has %zu elements × %zu pixels, more than "
+                   "the limit of %d permutation entries", name, h, w, order, h * w,
+                   INV_GROUP_MAX_ENTRIES);
+      return NULL;
+    }
+
   InvGroup *grp = g_new0 (InvGroup, 1);
   grp->kind = kind;
   g_strlcpy (grp->name, name, sizeof grp->name);
   grp->h = h;
   grp->w = w;
   grp->k = k;
-  switch (kind)
-    {
-    case INV_GROUP_C4: grp->order = 4; break;
-    case INV_GROUP_D4: grp->order = 8; break;
-    case INV_GROUP_FLIP: grp->order = 2; break;
-    case INV_GROUP_TRANS: grp->order = k * k; break;
-    default: g_assert_not_reached ();
-    }
-
+  grp->order = order;
   size_t n = h * w, G = grp->order;
   grp->perm = g_new (uint32_t, G * n);
   grp->labels = g_new0 (char *, G + 1);
@@ -157,19 +169,26 @@ inv_group_new (const char *name, size_t h, size_t w, GError **error)
         }
     }
 
-  /* a·b: apply b, then a: (a·(b·x))[p] = (b·x)[perm_a[p]] = x[perm_b[perm_a[p]]]. */
+  /* a·b: apply b, then a: (a·(b·x))[p] = (b·x)[perm_a[p]] = x[perm_b[perm_a[p]]].
+   * Translations compose by adding shifts mod k (G up to 4096, so no search);
+   * the others (G ≤ 8) find each product among the permutations. */
   grp->table = g_new (size_t, G * G);
   grp->inverse = g_new (size_t, G);
   for (size_t a = 0; a < G; a++)
     for (size_t b = 0; b < G; b++)
       {
-        const uint32_t *pa = grp->perm + a * n, *pb = grp->perm + b * n;
-        for (size_t i = 0; i < n; i++)
-          tmp[i] = pb[pa[i]];
         size_t found = G;
-        for (size_t c = 0; c < G && found == G; c++)
-          if (memcmp (tmp, grp->perm + c * n, n * sizeof *tmp) == 0)
-            found = c;
+        if (kind == INV_GROUP_TRANS)
+          found = ((a / k + b / k) % k) * k + (a % k + b % k) % k;
+        else
+          {
+            const uint32_t *pa = grp->perm + a * n, *pb = grp->perm + b * n;
+            for (size_t i = 0; i < n; i++)
+              tmp[i] = pb[pa[i]];
+            for (size_t c = 0; c < G && found == G; c++)
+              if (memcmp (tmp, grp->perm + c * n, n * sizeof *tmp) == 0)
+                found = c;
+          }
         g_assert (found < G); /* closure holds by construction for these groups */
         grp->table[a * G + b] = found;
         if (found == 0)

@@ -35,6 +35,11 @@ typedef struct {
   char **labels;     /* (G) short labels: "0°", "90°", "m·90°", "↓7 →14" */
 } InvGroup;
 
+/* Limits on what a model file or --group value can ask for: the order G
+ * (the G×G table) and the permutation entries G·H·W (64 MiB). */
+#define INV_GROUP_MAX_ORDER 1024
+#define INV_GROUP_MAX_ENTRIES (1 << 24)
+
 /* name: "c4", "d4", "flip", "trans" (k = 4) or "trans:K". Sizes must suit
  * the group (square for rotations, divisible by k for trans). */
 InvGroup *inv_group_new (const char *name, size_t h, size_t w, GError **error);

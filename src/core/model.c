@@ -208,7 +208,9 @@ static void
 blas_restore (void)
 {
   pthread_mutex_lock (&pool.lock);
-  if (--pool.blas_forced == 0 && pool.blas_saved > 1)
+  /* unless someone chose another count meanwhile (another thread calling
+   * inv_blas_set_threads during the pass) */
+  if (--pool.blas_forced == 0 && pool.blas_saved > 1 && inv_blas_get_threads () == 1)
     inv_blas_set_threads (pool.blas_saved);
   pthread_mutex_unlock (&pool.lock);
 }
@@ -801,9 +803,11 @@ init_params (InvModel *m, uint64_t seed)
     }
 }
 
+/* The model's structure (ops, parameter views), nothing sized by the
+ * parameters yet: a checkpoint's tensors are checked against it first. */
 static InvModel *
-model_alloc (InvModelKind kind, const char *group, size_t h, size_t w, size_t K,
-             const InvModelArch *arch, GError **error)
+model_describe (InvModelKind kind, const char *group, size_t h, size_t w, size_t K,
+                const InvModelArch *arch, GError **error)
 {
   InvModelArch def;
   if (!arch)
@@ -841,6 +845,14 @@ model_alloc (InvModelKind kind, const char *group, size_t h, size_t w, size_t K,
   build_ops (m);
   if (kind == INV_MODEL_TIED_MLP)
     build_orbits (m);
+  return m;
+}
+
+/* Parameters, gradients and expanded weights of a described model; frees
+ * it on failure. */
+static InvModel *
+model_allocate (InvModel *m, GError **error)
+{
   if (!(m->params = inv_floats_new (m->n_params, error))
       || !(m->grads = inv_floats_new (m->n_params, error))
       || !alloc_expanded (m, error))
@@ -849,6 +861,14 @@ model_alloc (InvModelKind kind, const char *group, size_t h, size_t w, size_t K,
       return NULL;
     }
   return m;
+}
+
+static InvModel *
+model_alloc (InvModelKind kind, const char *group, size_t h, size_t w, size_t K,
+             const InvModelArch *arch, GError **error)
+{
+  InvModel *m = model_describe (kind, group, h, w, K, arch, error);
+  return m ? model_allocate (m, error) : NULL;
 }
 
 InvModel *
@@ -1537,7 +1557,7 @@ inv_model_load (const char *path, GError **error)
       return NULL;
     }
   g_autoptr (GError) arch_error = NULL;
-  g_autoptr (InvModel) m = model_alloc (kind, group, h, w, K, &arch, &arch_error);
+  g_autoptr (InvModel) m = model_describe (kind, group, h, w, K, &arch, &arch_error);
   if (!m)
     {
       g_set_error (error, INV_MODEL_ERROR, INV_MODEL_ERROR_FILE, "%s: %s", path, arch_error->message);
@@ -1550,6 +1570,8 @@ inv_model_load (const char *path, GError **error)
                      "%s: unexpected tensor '%s' for a %s", path, f->tensors[i].name, kind_name);
         return NULL;
       }
+  /* Every tensor is checked before the parameters are allocated: a small
+   * file with large metadata must not cost memory. */
   for (size_t i = 0; i < m->n_views; i++)
     {
       const InvParam *p = &m->views[i];
@@ -1569,7 +1591,16 @@ inv_model_load (const char *path, GError **error)
                        path, p->name, got, kind_name, group, want);
           return NULL;
         }
-      memcpy (m->params + p->offset, t->data, p->numel * sizeof (float));
+    }
+  if (!(m = model_allocate (g_steal_pointer (&m), &arch_error)))
+    {
+      g_set_error (error, INV_MODEL_ERROR, INV_MODEL_ERROR_NOMEM, "%s: %s", path, arch_error->message);
+      return NULL;
+    }
+  for (size_t i = 0; i < m->n_views; i++)
+    {
+      const InvParam *p = &m->views[i];
+      memcpy (m->params + p->offset, inv_st_find (f, p->name)->data, p->numel * sizeof (float));
     }
   /* tied-mlp: V = W is a valid free parameter, since W·P = W for a tied W. A
    * file whose fc1.weight is not tied would silently change its function. */

@@ -48,8 +48,13 @@ check_model (const uint8_t *data, size_t size)
       g_assert (strstr (error->message, path) != NULL);
       return;
     }
-  /* One forward pass on a grey image, then save and reload bit for bit. */
+  /* The loader checked every tensor before allocating, so a small file
+   * gave a small model; a forward pass still costs in proportion to the
+   * image size, which a tiny model may declare as 2048×2048: only small
+   * images go on to one forward pass, then save and reload bit for bit. */
   size_t n = m->h * m->w;
+  if (n > 64 * 64)
+    return;
   g_autofree float *x = g_new (float, n);
   g_autofree float *logits = g_new (float, m->n_classes);
   for (size_t i = 0; i < n; i++)
@@ -72,32 +77,6 @@ check_model (const uint8_t *data, size_t size)
     }
 }
 
-static guint64
-meta_number (GHashTable *meta, const char *key)
-{
-  const char *v = g_hash_table_lookup (meta, key);
-  return v ? g_ascii_strtoull (v, NULL, 10) : 0;
-}
-
-/* The loader allocates the metadata's architecture before it compares the
- * tensors with it, so a tiny file can ask for gigabytes (a reported bug,
- * replayed by tests/fuzz/regressions/fuzz-safetensors/group-trans64-2048px
- * and arch-larger-than-file). Until it is fixed, only architectures of a
- * few megabytes go to the loader, so the fuzzer keeps exploring the rest. */
-static gboolean
-arch_is_small (GHashTable *meta)
-{
-  if (meta_number (meta, "height") * meta_number (meta, "width") > 32 * 32
-      || meta_number (meta, "fc") > 1024)
-    return FALSE;
-  const char *arch = g_hash_table_lookup (meta, "arch");
-  g_auto (GStrv) widths = g_strsplit (arch ? arch : "", ",", -1);
-  guint64 sum = 0;
-  for (size_t i = 0; widths[i]; i++)
-    sum += MIN (g_ascii_strtoull (widths[i], NULL, 10), 1u << 20);
-  return sum <= 256;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -110,8 +89,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
   check_file (f);
-  if (g_strcmp0 (g_hash_table_lookup (f->metadata, "format"), "invariance-lab") == 0
-      && arch_is_small (f->metadata))
+  if (g_strcmp0 (g_hash_table_lookup (f->metadata, "format"), "invariance-lab") == 0)
     check_model (data, size);
   return 0;
 }
