@@ -78,6 +78,20 @@ else
   fail "invlab is not executable"
 fi
 
+# The message catalogs, and the installed invlab speaking from them.
+localedir=$(under_prefix "$(opt localedir)")
+for lang in de fr; do
+  check_file "$localedir/$lang/LC_MESSAGES/invariance-lab.mo"
+done
+if [ -x "$dest$bindir/invlab" ]; then
+  out=$(INVLAB_BLAS_AUTOSELECT=0 INVLAB_LOCALEDIR="$dest$localedir" LC_ALL=C.UTF-8 LANGUAGE=de \
+        "$dest$bindir/invlab" --help 2>&1)
+  case $out in
+    *Befehle*) pass "installed invlab speaks German from $localedir" ;;
+    *) fail "installed invlab --help with LANGUAGE=de is not German: $(echo "$out" | head -n 3)" ;;
+  esac
+fi
+
 man1=$mandir/man1
 check_file "$man1/invlab.1"
 pages=invlab.1
@@ -145,6 +159,17 @@ if need desktop-file-validate && [ -f "$dest$desktop" ]; then
   [ -x "$dest$bindir/$exec_bin" ] && pass "Exec=$exec_bin is installed" || fail "Exec=$exec_bin is not in $bindir"
   icon_name=$(sed -n 's/^Icon=//p' "$dest$desktop")
   [ "$icon_name" = "$app_id" ] && pass "Icon=$icon_name" || fail "Icon=$icon_name is not $app_id"
+  # Translations merged from po/: a German and a French comment, each
+  # different from the English one.
+  comment=$(sed -n 's/^Comment=//p' "$dest$desktop")
+  for lang in de fr; do
+    got=$(sed -n "s/^Comment\[$lang\]=//p" "$dest$desktop")
+    if [ -n "$got" ] && [ "$got" != "$comment" ]; then
+      pass "Comment[$lang]=$got"
+    else
+      fail "the .desktop file has no $lang translation of Comment"
+    fi
+  done
 fi
 
 if need appstreamcli && [ -f "$dest$metainfo" ]; then
@@ -157,6 +182,12 @@ if need appstreamcli && [ -f "$dest$metainfo" ]; then
               "<content_rating type=\"oars-1.1\"" "<release version=\"$version\"" \
               "<screenshot type=\"default\">" "<url type=\"homepage\">"; do
     grep -qF "$want" "$dest$metainfo" || fail "metainfo lacks $want"
+  done
+  for lang in de fr; do
+    n=$(grep -c "xml:lang=\"$lang\"" "$dest$metainfo")
+    [ "$n" -ge 20 ] && pass "metainfo has $n $lang translations" \
+      || fail "metainfo has $n elements in $lang (summary, description, release notes expected)"
+    grep -q "<summary xml:lang=\"$lang\">" "$dest$metainfo" || fail "metainfo lacks a $lang summary"
   done
   for bin in $(sed -n 's/.*<binary>\(.*\)<\/binary>.*/\1/p' "$dest$metainfo"); do
     [ -x "$dest$bindir/$bin" ] || fail "metainfo provides $bin, which is not installed"

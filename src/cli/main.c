@@ -5,10 +5,10 @@
 #include "config.h"
 #include "cli.h"
 #include "blas.h"
+#include "util.h"
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
-#include <locale.h>
 
 typedef struct {
   const char *name;
@@ -45,14 +45,9 @@ print_help (FILE *f)
 int
 main (int argc, char **argv)
 {
-  setlocale (LC_ALL, "");
   /* Numbers in tables, JSON, CSV and reports are machine-readable: always a
    * decimal point, whatever the language of the messages. */
-  setlocale (LC_NUMERIC, "C");
-  const char *localedir = g_getenv ("INVLAB_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  inv_i18n_init ();
   inv_blas_autoselect (argv);
   if (argc < 2)
     {

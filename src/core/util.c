@@ -1,5 +1,8 @@
 /* Overflow-checked sizes and aligned buffers. */
+#include "config.h"
 #include "util.h"
+#include <libintl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,4 +60,15 @@ double
 inv_now (void)
 {
   return g_get_monotonic_time () / 1e6;
+}
+
+void
+inv_i18n_init (void)
+{
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
+  const char *localedir = g_getenv ("INVLAB_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }

@@ -27,4 +27,11 @@ void inv_free (void *p);
 /* Monotonic seconds. */
 double inv_now (void);
 
+/* The program's message catalogs: the user's locale (LC_NUMERIC stays C, so
+ * printed numbers are machine-readable in every language), and the
+ * invariance-lab domain from INVLAB_LOCALEDIR when set (the build tree's
+ * catalogs, for tests), else the installed ones. Both programs call it
+ * first thing in main(). */
+void inv_i18n_init (void);
+
 G_END_DECLS
