@@ -1333,12 +1333,23 @@ inv_model_first_layer (const InvModel *m, size_t *rows, size_t *cols)
   const float *v = m->params + p->offset;
   if (op->expand == EXPAND_TIED)
     {
-      /* W[o,p] = the orbit mean of V: the same bits across each orbit */
-      float *vbar = g_new (float, *rows * w->n_orb);
-      tie_orbit_means (w, vbar, v, *rows, *cols);
+      /* W[o,p] = the orbit mean of V: the same bits across each orbit. In
+       * double, so that tying a tied V gives V back bit for bit (a sum of
+       * k equal floats is exact in double, and so is its quotient by k):
+       * a saved model loads and saves again unchanged. */
+      double *vbar = g_new (double, w->n_orb);
       for (size_t o = 0; o < *rows; o++)
-        for (size_t q = 0; q < *cols; q++)
-          out[o * *cols + q] = vbar[o * w->n_orb + w->orb_of[q]];
+        {
+          const float *vo = v + o * *cols;
+          for (size_t k = 0; k < w->n_orb; k++)
+            vbar[k] = 0.0;
+          for (size_t q = 0; q < *cols; q++)
+            vbar[w->orb_of[q]] += vo[q];
+          for (size_t k = 0; k < w->n_orb; k++)
+            vbar[k] /= (double) (w->orb_start[k + 1] - w->orb_start[k]);
+          for (size_t q = 0; q < *cols; q++)
+            out[o * *cols + q] = (float) vbar[w->orb_of[q]];
+        }
       g_free (vbar);
     }
   else
@@ -1622,6 +1633,8 @@ inv_model_load (const char *path, GError **error)
                        "(differs from its group average by %g)", path, group, worst);
           return NULL;
         }
+      /* V = the tied W exactly, so that saving writes the same bits */
+      memcpy (m->params + m->views[0].offset, tied, r * c * sizeof (float));
     }
   m->mean = (float) mean;
   m->std = (float) sd;
