@@ -6,9 +6,8 @@
  * the keyboard shortcuts, GSettings and dark mode. Screenshots:
  * test-gui-drawing.png, test-gui-dark.png in G_TEST_BUILDDIR. */
 #include "config.h"
-#include "inv-application.h"
+#include "gui-common.h"
 #include "inv-settings.h"
-#include "inv-window-private.h"
 #include "group.h"
 #include "metrics.h"
 #include "model.h"
@@ -18,83 +17,8 @@
 
 static InvApplication *app;
 
-/* ASan builds: fontconfig, Pango and Cairo keep font caches for the life of
- * the process; LeakSanitizer reports them at exit. */
-const char *__lsan_default_suppressions (void);
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libfontconfig.so\n"
-         "leak:libpangoft2-1.0.so\n"
-         "leak:libpangocairo-1.0.so\n";
-}
-
-#define WAIT_TIMEOUT_S 300
 #define WINDOW_W 1200
 #define WINDOW_H 800
-
-/* ---- main loop helpers ---- */
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond, gpointer data, const char *what)
-{
-  gint64 end = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-  g_timeout_add (ms, timeout_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-window_idle_cond (gpointer data)
-{
-  return inv_window_is_idle (data);
-}
-
-static gboolean
-finished_cond (gpointer data)
-{
-  InvTrainState s = inv_window_get_state (data);
-  return s == INV_TRAIN_STATE_FINISHED || s == INV_TRAIN_STATE_FAILED;
-}
-
-static gboolean
-pointer_cleared_cond (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-static gboolean
-file_exists_cond (gpointer data)
-{
-  return g_file_test (data, G_FILE_TEST_EXISTS);
-}
-
-static void
-wait_idle (InvWindow *win)
-{
-  wait_until (window_idle_cond, win, "the evaluation");
-}
 
 /* ---- window helpers ---- */
 
@@ -105,72 +29,13 @@ new_window (guint subset)
   g_object_set (inv_window_get_setup_panel (win), "subset", subset, "epochs", 1u, NULL);
   g_object_set (inv_window_get_preferences (win), "eval-images", 128u, "eval-interval", 100u,
                 "threads", 2u, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (win), WINDOW_W, WINDOW_H);
-  gtk_window_present (GTK_WINDOW (win));
-  wait_idle (win);
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  return win;
-}
-
-static void
-destroy_window (InvWindow *win)
-{
-  gpointer win_ptr = win;
-  g_object_add_weak_pointer (G_OBJECT (win), &win_ptr);
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_until (pointer_cleared_cond, &win_ptr, "the window to be finalized");
-}
-
-static void
-train_to_end (InvWindow *win)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (app), "train", NULL);
-  wait_until (finished_cond, win, "training to finish");
-  g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_FINISHED);
-  wait_idle (win);
-}
-
-/* Renders at the widget's scale (GDK_SCALE=2: a HiDPI picture). */
-static GdkTexture *
-render_widget (GtkWidget *widget, const char *png_name)
-{
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  float scale = (float) gtk_widget_get_scale_factor (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gtk_snapshot_scale (snapshot, scale, scale);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *tex = gsk_renderer_render_texture (renderer, node,
-                                                 &GRAPHENE_RECT_INIT (0, 0, scale * (float) w,
-                                                                      scale * (float) h));
-  const char *dir = g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".";
-  g_autofree char *path = g_build_filename (dir, png_name, NULL);
-  g_assert_true (gdk_texture_save_to_png (tex, path));
-  g_test_message ("window rendered to %s", path);
-  return tex;
-}
-
-/* The toplevel of a type, other than the main windows, or NULL. */
-static GtkWindow *
-find_toplevel (GType type)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
-      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
-        return w;
-    }
-  return NULL;
+  return gui_present_window (win, WINDOW_W, WINDOW_H);
 }
 
 static gboolean
 message_dialog_cond (gpointer data)
 {
-  return find_toplevel (GTK_TYPE_MESSAGE_DIALOG) != NULL;
+  return gui_find_toplevel (GTK_TYPE_MESSAGE_DIALOG) != NULL;
 }
 
 static void
@@ -243,13 +108,13 @@ static void
 test_drawing (void)
 {
   InvWindow *win = new_window (1000);
-  train_to_end (win);
+  gui_train_to_end (win);
   g_action_group_change_action_state (G_ACTION_GROUP (win), "align", g_variant_new_boolean (FALSE));
   gtk_stack_set_visible_child_name (GTK_STACK (inv_window_get_side_stack (win)), "draw");
   g_assert_true (inv_window_is_drawing (win));
   InvDrawingPad *pad = inv_window_get_drawing_pad (win);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  wait_idle (win);
+  gui_wait_idle (win);
   g_assert_true (inv_drawing_pad_is_empty (pad));
 
   /* An "L" in the upper left: no rotation maps it onto itself. */
@@ -263,7 +128,7 @@ test_drawing (void)
   };
   synthesize_stroke (pad, stroke, 3);
   g_assert_false (inv_drawing_pad_is_empty (pad));
-  wait_idle (win);
+  gui_wait_idle (win);
   g_autoptr (GError) error = NULL;
   g_autoptr (InvGroup) grp = inv_group_new ("c4", 28, 28, &error);
   g_assert_no_error (error);
@@ -275,7 +140,7 @@ test_drawing (void)
 
   /* Drawing on updates the grid. */
   synthesize_stroke (pad, stroke, G_N_ELEMENTS (stroke));
-  wait_idle (win);
+  gui_wait_idle (win);
   img = inv_drawing_pad_get_image (pad, NULL, NULL);
   size_t ink = 0;
   for (size_t p = 0; p < 28 * 28; p++)
@@ -291,15 +156,15 @@ test_drawing (void)
                              inv_saliency_grid_get_cell_image (grid, 0, g), 28 * 28 * sizeof (float)),
                      !=, 0);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) png = render_widget (GTK_WIDGET (win), "test-gui-drawing.png");
+  g_autoptr (GdkTexture) png = gui_render_widget (GTK_WIDGET (win), "test-gui-drawing.png");
 
   /* Clear, and back to the test images. */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.clear-drawing", NULL);
   g_assert_true (inv_drawing_pad_is_empty (pad));
   gtk_stack_set_visible_child_name (GTK_STACK (inv_window_get_side_stack (win)), "setup");
-  wait_idle (win);
+  gui_wait_idle (win);
   g_assert_false (inv_window_is_drawing (win));
-  destroy_window (win);
+  gui_destroy_window (win);
 }
 
 static void
@@ -316,22 +181,16 @@ assert_file_starts (const char *path, const char *magic, size_t magic_len, gsize
 }
 
 static void
-wait_for_file (const char *path)
-{
-  wait_until (file_exists_cond, (gpointer) path, path);
-}
-
-static void
 test_export (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("invlab-export-XXXXXX", &error);
   g_assert_no_error (error);
   InvWindow *win = new_window (1000);
-  train_to_end (win);
+  gui_train_to_end (win);
   g_action_group_activate_action (G_ACTION_GROUP (app), "set-shift", g_variant_new ("(sd)", "blur", 0.5));
   gtk_stack_set_visible_child_name (GTK_STACK (inv_window_get_plot_stack (win)), "shift");
-  wait_idle (win);
+  gui_wait_idle (win);
 
   /* The saliency grid in the three formats (the action takes a path). */
   static const struct {
@@ -344,7 +203,7 @@ test_export (void)
       g_autofree char *name = g_strdup_printf ("grid.%s", formats[i].ext);
       g_autofree char *path = g_build_filename (dir, name, NULL);
       g_action_group_activate_action (G_ACTION_GROUP (app), "export-grid", g_variant_new_string (path));
-      wait_for_file (path);
+      gui_wait_for_file (path);
       assert_file_starts (path, formats[i].magic, strlen (formats[i].magic), formats[i].min);
       if (strcmp (formats[i].ext, "svg") == 0)
         {
@@ -374,8 +233,8 @@ test_export (void)
       inv_window_export (win, item, png, 640, 400, -1);
       g_action_group_activate_action (G_ACTION_GROUP (app), "export-figure",
                                       g_variant_new ("(ss)", figures[i], pdf));
-      wait_for_file (png);
-      wait_for_file (pdf);
+      gui_wait_for_file (png);
+      gui_wait_for_file (pdf);
       assert_file_starts (png, "\x89PNG", 4, 3000);
       assert_file_starts (pdf, "%PDF-", 5, 2000);
       g_autoptr (GdkTexture) t = gdk_texture_new_from_filename (png, &error);
@@ -387,7 +246,7 @@ test_export (void)
   /* The current metrics: a header row and a row per family. */
   g_autofree char *metrics = g_build_filename (dir, "metrics.csv", NULL);
   g_action_group_activate_action (G_ACTION_GROUP (app), "export-metrics", g_variant_new_string (metrics));
-  wait_for_file (metrics);
+  gui_wait_for_file (metrics);
   g_autofree char *text = NULL;
   g_assert_true (g_file_get_contents (metrics, &text, NULL, NULL));
   g_auto (GStrv) rows = g_strsplit (g_strchomp (text), "\n", -1);
@@ -411,7 +270,7 @@ test_export (void)
   /* The shift curves. */
   g_autofree char *curves = g_build_filename (dir, "curves.csv", NULL);
   g_action_group_activate_action (G_ACTION_GROUP (app), "export-curves", g_variant_new_string (curves));
-  wait_for_file (curves);
+  gui_wait_for_file (curves);
   g_autofree char *ctext = NULL;
   g_assert_true (g_file_get_contents (curves, &ctext, NULL, NULL));
   g_auto (GStrv) crows = g_strsplit (g_strchomp (ctext), "\n", -1);
@@ -424,11 +283,11 @@ test_export (void)
   g_assert_cmpint (g_mkdir (models, 0700), ==, 0);
   inv_window_export (win, INV_EXPORT_MODELS, models, 0, 0, -1);
   g_autofree char *tied = g_build_filename (models, "weight-tied-tied-mlp-c4.safetensors", NULL);
-  wait_for_file (tied);
+  gui_wait_for_file (tied);
   g_autofree char *one = g_build_filename (dir, "regularized.safetensors", NULL);
   inv_window_export (win, INV_EXPORT_MODELS, one, 0, 0, INV_FAMILY_REGULARIZED);
-  wait_for_file (one);
-  spin (200);
+  gui_wait_for_file (one);
+  gui_spin (200);
   g_autoptr (InvModel) back = inv_model_load (one, &error);
   g_assert_no_error (error);
   g_assert_cmpint (back->kind, ==, INV_MODEL_MLP);
@@ -449,7 +308,7 @@ test_export (void)
   g_assert_cmpint (inv_export_dialog_get_item (INV_EXPORT_DIALOG (dialog)), ==, INV_EXPORT_METRICS_CSV);
   gtk_window_close (GTK_WINDOW (dialog));
   g_assert_false (gtk_widget_get_visible (dialog));
-  destroy_window (win);
+  gui_destroy_window (win);
   remove_tree (dir);
 }
 
@@ -460,7 +319,7 @@ test_bad_model (void)
   g_autofree char *dir = g_dir_make_tmp ("invlab-bad-XXXXXX", &error);
   g_assert_no_error (error);
   InvWindow *win = new_window (500);
-  train_to_end (win);
+  gui_train_to_end (win);
   const InvModel *before[INV_N_FAMILIES];
   for (int f = 0; f < INV_N_FAMILIES; f++)
     before[f] = inv_window_get_model (win, f);
@@ -470,22 +329,22 @@ test_bad_model (void)
   g_autofree char *junk = g_build_filename (dir, "junk.safetensors", NULL);
   g_assert_true (g_file_set_contents (junk, "this is not a model, just some text", -1, NULL));
   g_action_group_activate_action (G_ACTION_GROUP (app), "open-file", g_variant_new_string (junk));
-  wait_until (message_dialog_cond, NULL, "the error dialog");
-  GtkWindow *dialog = find_toplevel (GTK_TYPE_MESSAGE_DIALOG);
+  gui_wait_until (message_dialog_cond, NULL, "the error dialog");
+  GtkWindow *dialog = gui_find_toplevel (GTK_TYPE_MESSAGE_DIALOG);
   g_autofree char *primary = NULL, *secondary = NULL;
   g_object_get (dialog, "text", &primary, "secondary-text", &secondary, NULL);
   g_test_message ("error dialog: %s — %s", primary, secondary);
   g_assert_nonnull (strstr (primary, "junk.safetensors"));
   g_assert_nonnull (strstr (secondary, "junk.safetensors"));
   g_assert_true (gtk_window_get_modal (dialog));
-  wait_idle (win);
+  gui_wait_idle (win);
   for (int f = 0; f < INV_N_FAMILIES; f++)
     g_assert_true (inv_window_get_model (win, f) == before[f]);
   g_assert_cmpuint (inv_saliency_grid_get_n_filled_cells (inv_window_get_grid (win)), ==, cells);
   gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CLOSE);
-  spin (100);
-  g_assert_null (find_toplevel (GTK_TYPE_MESSAGE_DIALOG));
-  destroy_window (win);
+  gui_spin (100);
+  g_assert_null (gui_find_toplevel (GTK_TYPE_MESSAGE_DIALOG));
+  gui_destroy_window (win);
   g_remove (junk);
   g_rmdir (dir);
 }
@@ -500,9 +359,9 @@ test_diverge (void)
   inv_setup_panel_override_training (panel, INV_OPTIMIZER_SGD, 10);
   g_assert_cmpfloat (inv_setup_panel_get_learning_rate (panel), ==, 10);
   g_action_group_activate_action (G_ACTION_GROUP (app), "train", NULL);
-  wait_until (finished_cond, win, "training to stop");
+  gui_wait_trained (win);
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_FAILED);
-  wait_idle (win);
+  gui_wait_idle (win);
   const char *text = inv_window_get_info_text (win);
   g_assert_nonnull (text);
   g_test_message ("info bar: %s", text);
@@ -524,7 +383,7 @@ test_diverge (void)
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_IDLE);
   g_assert_null (inv_window_get_model (win, INV_FAMILY_UNCONSTRAINED));
   g_assert_nonnull (strstr (inv_window_get_info_text (win), "1"));
-  destroy_window (win);
+  gui_destroy_window (win);
 }
 
 /* Runs the window's key shortcut for keyval as a key press would. */
@@ -606,7 +465,7 @@ test_shortcuts (void)
   for (size_t i = 0; i < G_N_ELEMENTS (listed); i++)
     if (strstr (xml, listed[i]) == NULL)
       g_error ("the shortcuts window does not list %s", listed[i]);
-  destroy_window (win);
+  gui_destroy_window (win);
 }
 
 static void
@@ -662,32 +521,11 @@ test_settings (void)
   /* The window's size is remembered. */
   gtk_window_set_default_size (GTK_WINDOW (win), 1111, 777);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  destroy_window (win);
+  gui_destroy_window (win);
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1111);
   g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 777);
   g_settings_set_double (settings, "lambda", 1.0);
   g_settings_set_int (settings, "seed", 1);
-}
-
-static double
-mean_luminance (GdkTexture *tex, int x0, int y0, int w, int h, double *bright_fraction)
-{
-  int tw = gdk_texture_get_width (tex), th = gdk_texture_get_height (tex);
-  gsize stride = (gsize) tw * 4;
-  g_autofree guchar *px = g_malloc (stride * (gsize) th);
-  gdk_texture_download (tex, px, stride);
-  double s = 0, n = 0, bright = 0;
-  for (int y = y0; y < y0 + h && y < th; y++)
-    for (int x = x0; x < x0 + w && x < tw; x++)
-      {
-        const guchar *p = px + (gsize) y * stride + (gsize) x * 4;
-        double l = 0.114 * p[0] + 0.587 * p[1] + 0.299 * p[2];
-        s += l;
-        bright += l > 170;
-        n++;
-      }
-  *bright_fraction = n > 0 ? bright / n : 0;
-  return n > 0 ? s / n : 0;
 }
 
 static void
@@ -696,22 +534,19 @@ test_dark (void)
   GtkSettings *gs = gtk_settings_get_default ();
   g_object_set (gs, "gtk-application-prefer-dark-theme", TRUE, NULL);
   InvWindow *win = new_window (500);
-  train_to_end (win);
+  gui_train_to_end (win);
   gtk_stack_set_visible_child_name (GTK_STACK (inv_window_get_plot_stack (win)), "invariance");
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) tex = render_widget (GTK_WIDGET (win), "test-gui-dark.png");
+  g_autoptr (GdkTexture) tex = gui_render_widget (GTK_WIDGET (win), "test-gui-dark.png");
   /* The plots draw their text and axes in the theme's (light) colour on
    * the dark background. */
-  graphene_rect_t b;
-  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (inv_window_get_plot (win, "pdi")),
-                                            GTK_WIDGET (win), &b));
-  double bright, k = gtk_widget_get_scale_factor (GTK_WIDGET (win));
-  double mean = mean_luminance (tex, (int) (k * b.origin.x), (int) (k * b.origin.y),
-                                (int) (k * b.size.width), (int) (k * b.size.height), &bright);
-  g_test_message ("dark plot: mean luminance %.0f, %.3f of its pixels bright", mean, bright);
-  g_assert_cmpfloat (mean, <, 110);
-  g_assert_cmpfloat (bright, >, 0.003);
-  destroy_window (win);
+  GuiRegion plot_r = gui_widget_region (win, GTK_WIDGET (inv_window_get_plot (win, "pdi")));
+  GuiLuminance lum = gui_region_luminance (tex, plot_r);
+  g_test_message ("dark plot: mean luminance %.0f, %.3f of its pixels bright", lum.mean,
+                  lum.bright);
+  g_assert_cmpfloat (lum.mean, <, 110);
+  g_assert_cmpfloat (lum.bright, >, 0.003);
+  gui_destroy_window (win);
   g_object_set (gs, "gtk-application-prefer-dark-theme", FALSE, NULL);
 }
 
@@ -719,17 +554,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (g_getenv ("GSK_RENDERER") == NULL)
-    {
-      g_setenv ("GSK_RENDERER", "cairo", TRUE);
-      g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-    }
-  app = g_object_new (INV_TYPE_APPLICATION, "application-id", "io.github.invlab.InvarianceLab.TestExtras",
-                      "flags", G_APPLICATION_NON_UNIQUE, NULL);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
+  app = gui_app_new ("io.github.invlab.InvarianceLab.TestExtras");
 
   g_test_add_func ("/gui-extras/drawing", test_drawing);
   g_test_add_func ("/gui-extras/export", test_export);

@@ -7,103 +7,20 @@
  * trace (slider change to grid repaint). Screenshots: test-gui-shift-*.png
  * and test-gui-spectrum.png in G_TEST_BUILDDIR. */
 #include "config.h"
-#include "inv-application.h"
+#include "gui-common.h"
 #include "inv-settings.h"
 #include "inv-trace.h"
-#include "inv-window-private.h"
 #include "metrics.h"
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static InvApplication *app;
 static char *trace_path;
 
-/* ASan builds: fontconfig, Pango and Cairo keep font caches for the life of
- * the process; LeakSanitizer reports them at exit. */
-const char *__lsan_default_suppressions (void);
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libfontconfig.so\n"
-         "leak:libpangoft2-1.0.so\n"
-         "leak:libpangocairo-1.0.so\n";
-}
-
-#define WAIT_TIMEOUT_S 300
 #define WINDOW_W 1360
 #define WINDOW_H 860
-
-/* ---- main loop helpers ---- */
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond, gpointer data, const char *what)
-{
-  gint64 end = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-  g_timeout_add (ms, timeout_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-window_idle_cond (gpointer data)
-{
-  return inv_window_is_idle (data);
-}
-
-static gboolean
-finished_cond (gpointer data)
-{
-  InvTrainState s = inv_window_get_state (data);
-  return s == INV_TRAIN_STATE_FINISHED || s == INV_TRAIN_STATE_FAILED;
-}
-
-static gboolean
-pointer_cleared_cond (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-typedef struct {
-  InvWindow *win;
-  size_t step;
-} StepWait;
-
-static gboolean
-step_reached_cond (gpointer data)
-{
-  StepWait *w = data;
-  return inv_window_get_step (w->win) >= w->step;
-}
-
-static void
-wait_idle (InvWindow *win)
-{
-  wait_until (window_idle_cond, win, "the evaluation");
-}
 
 /* ---- window helpers ---- */
 
@@ -114,29 +31,7 @@ new_window (guint subset, guint eval_interval)
   g_object_set (inv_window_get_setup_panel (win), "subset", subset, "epochs", 1u, NULL);
   g_object_set (inv_window_get_preferences (win), "eval-images", 256u,
                 "eval-interval", eval_interval, "threads", 2u, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (win), WINDOW_W, WINDOW_H);
-  gtk_window_present (GTK_WINDOW (win));
-  wait_idle (win);
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  return win;
-}
-
-static void
-destroy_window (InvWindow *win)
-{
-  gpointer win_ptr = win;
-  g_object_add_weak_pointer (G_OBJECT (win), &win_ptr);
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_until (pointer_cleared_cond, &win_ptr, "the window to be finalized");
-}
-
-static void
-train_to_end (InvWindow *win)
-{
-  g_action_group_activate_action (G_ACTION_GROUP (app), "train", NULL);
-  wait_until (finished_cond, win, "training to finish");
-  g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_FINISHED);
-  wait_idle (win);
+  return gui_present_window (win, WINDOW_W, WINDOW_H);
 }
 
 static void
@@ -153,67 +48,6 @@ current_metrics (InvWindow *win, InvFamily f)
   InvMetrics m;
   g_assert_true (inv_window_get_current_metrics (win, f, &m));
   return m;
-}
-
-/* ---- rendering ---- */
-
-static GdkTexture *
-render_widget (GtkWidget *widget, const char *png_name)
-{
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *tex = gsk_renderer_render_texture (renderer, node,
-                                                 &GRAPHENE_RECT_INIT (0, 0, (float) w, (float) h));
-  const char *dir = g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".";
-  g_autofree char *path = g_build_filename (dir, png_name, NULL);
-  g_assert_true (gdk_texture_save_to_png (tex, path));
-  g_test_message ("window rendered to %s", path);
-  return tex;
-}
-
-typedef struct {
-  int x, y, w, h;
-} Region;
-
-static Region
-widget_region (InvWindow *win, GtkWidget *widget)
-{
-  graphene_rect_t b;
-  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (win), &b));
-  Region r = { (int) ceilf (b.origin.x), (int) ceilf (b.origin.y), (int) b.size.width,
-               (int) b.size.height };
-  g_assert_cmpint (r.w, >, 50);
-  g_assert_cmpint (r.h, >, 50);
-  return r;
-}
-
-/* Fraction of the region's pixels that differ between a and b. */
-static double
-region_change (GdkTexture *a, GdkTexture *b, Region r)
-{
-  int w = gdk_texture_get_width (a), h = gdk_texture_get_height (a);
-  g_assert_cmpint (w, ==, gdk_texture_get_width (b));
-  g_assert_cmpint (h, ==, gdk_texture_get_height (b));
-  gsize stride = (gsize) w * 4;
-  g_autofree guchar *pa = g_malloc (stride * (gsize) h);
-  g_autofree guchar *pb = g_malloc (stride * (gsize) h);
-  gdk_texture_download (a, pa, stride);
-  gdk_texture_download (b, pb, stride);
-  double changed = 0, n = 0;
-  for (int y = r.y; y < r.y + r.h && y < h; y++)
-    for (int x = r.x; x < r.x + r.w && x < w; x++)
-      {
-        gsize o = (gsize) y * stride + (gsize) x * 4;
-        int d = abs (pa[o] - pb[o]) + abs (pa[o + 1] - pb[o + 1]) + abs (pa[o + 2] - pb[o + 2]);
-        changed += d > 12;
-        n++;
-      }
-  return n > 0 ? changed / n : 0;
 }
 
 /* ---- the trace ---- */
@@ -276,13 +110,13 @@ test_sliders (void)
 {
   InvWindow *win = new_window (2000, 10);
   InvShiftPanel *panel = inv_window_get_shift_panel (win);
-  train_to_end (win);
+  gui_train_to_end (win);
 
   /* The sliders' page shows the Shift tab. */
   gtk_stack_set_visible_child_name (GTK_STACK (inv_window_get_side_stack (win)), "shift");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (inv_window_get_plot_stack (win))),
                    ==, "shift");
-  wait_idle (win);
+  gui_wait_idle (win);
   InvMetrics plain[INV_N_FAMILIES];
   for (int f = 0; f < INV_N_FAMILIES; f++)
     {
@@ -293,9 +127,9 @@ test_sliders (void)
                   "LI %.6f SIS %.6f", plain[0].pdi, plain[0].logit_invariance, plain[0].sis,
                   plain[2].pdi, plain[2].logit_invariance, plain[2].sis);
   InvSaliencyGrid *grid = inv_window_get_grid (win);
-  Region grid_r = widget_region (win, GTK_WIDGET (grid));
+  GuiRegion grid_r = gui_widget_region (win, GTK_WIDGET (grid));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) before = render_widget (GTK_WIDGET (win), "test-gui-shift-before.png");
+  g_autoptr (GdkTexture) before = gui_render_widget (GTK_WIDGET (win), "test-gui-shift-before.png");
 
   for (size_t i = 0; i < G_N_ELEMENTS (kinds); i++)
     {
@@ -307,7 +141,7 @@ test_sliders (void)
       else
         gtk_adjustment_set_value (inv_shift_panel_get_adjustment (panel, kind), 1.0);
       g_assert_cmpfloat (inv_shift_panel_get_severity (panel, kind), ==, 1.0);
-      wait_idle (win);
+      gui_wait_idle (win);
       InvMetrics tied = current_metrics (win, INV_FAMILY_TIED);
       InvMetrics free = current_metrics (win, INV_FAMILY_UNCONSTRAINED);
       double change = MAX (MAX (fabs (free.pdi - plain[0].pdi),
@@ -336,15 +170,15 @@ test_sliders (void)
           g_auto (GStrv) rows = g_strsplit (csv, "\n", -1);
           g_assert_cmpuint (g_strv_length (rows), ==, 1 + 3 * 6 + 1);
           gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-          g_autoptr (GdkTexture) after = render_widget (GTK_WIDGET (win), "test-gui-shift-after.png");
-          double changed = region_change (before, after, grid_r);
+          g_autoptr (GdkTexture) after = gui_render_widget (GTK_WIDGET (win), "test-gui-shift-after.png");
+          double changed = gui_region_change (before, after, grid_r);
           g_test_message ("noise = 1 changed %.3f of the grid's pixels", changed);
           g_assert_cmpfloat (changed, >, 0.05);
         }
 
       g_action_group_activate_action (G_ACTION_GROUP (app), "reset-shifts", NULL);
       g_assert_true (inv_shift_panel_is_identity (panel));
-      wait_idle (win);
+      gui_wait_idle (win);
       InvMetrics back = current_metrics (win, INV_FAMILY_UNCONSTRAINED);
       g_assert_cmpfloat (back.pdi, ==, plain[0].pdi);
       g_assert_cmpfloat (back.sis, ==, plain[0].sis);
@@ -355,18 +189,18 @@ test_sliders (void)
   set_shift_action ("noise", 0.35);
   g_action_group_change_action_state (G_ACTION_GROUP (win), "align", g_variant_new_boolean (TRUE));
   gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
-  wait_idle (win);
+  gui_wait_idle (win);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
   /* The default size counts the decorations; the picture is the content. */
   int dw = 1600 - gtk_widget_get_width (GTK_WIDGET (win));
   int dh = 1000 - gtk_widget_get_height (GTK_WIDGET (win));
   gtk_window_set_default_size (GTK_WINDOW (win), 1600 + dw, 1000 + dh);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  spin (100);
-  g_autoptr (GdkTexture) demo = render_widget (GTK_WIDGET (win), "test-gui-shift-demo.png");
+  gui_spin (100);
+  g_autoptr (GdkTexture) demo = gui_render_widget (GTK_WIDGET (win), "test-gui-shift-demo.png");
   gtk_window_set_default_size (GTK_WINDOW (win), WINDOW_W, WINDOW_H);
   set_shift_action ("noise", 0.6);
-  wait_idle (win);
+  gui_wait_idle (win);
 
   /* The Spectrum tab: singular values of every family; the tied MLP's
    * first layer has no non-invariant energy. */
@@ -384,8 +218,8 @@ test_sliders (void)
   g_assert_cmpfloat (tied.noninvariant_energy, <, 1e-3);
   g_assert_cmpfloat (free.noninvariant_energy, >, 0.01);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) spectrum = render_widget (GTK_WIDGET (win), "test-gui-spectrum.png");
-  destroy_window (win);
+  g_autoptr (GdkTexture) spectrum = gui_render_widget (GTK_WIDGET (win), "test-gui-spectrum.png");
+  gui_destroy_window (win);
 }
 
 /* A scripted drag of the noise slider while the app trains: 30 values in
@@ -397,21 +231,20 @@ test_drag_latency (void)
   InvWindow *win = new_window (20000, 60);
   gtk_stack_set_visible_child_name (GTK_STACK (inv_window_get_side_stack (win)), "shift");
   g_action_group_activate_action (G_ACTION_GROUP (app), "train", NULL);
-  StepWait w = { win, 8 };
-  wait_until (step_reached_cond, &w, "a few training steps");
+  gui_wait_for_step (win, 8);
 
   gint64 start = g_get_monotonic_time ();
   enum { VALUES = 30 };
   for (int i = 0; i < VALUES; i++)
     {
       set_shift_action ("noise", (double) (i + 1) / VALUES);
-      spin (50);
+      gui_spin (50);
     }
   gint64 drag_end = g_get_monotonic_time ();
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_RUNNING);
-  wait_idle (win);
+  gui_wait_idle (win);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  spin (100);
+  gui_spin (100);
   g_action_group_activate_action (G_ACTION_GROUP (app), "reset", NULL);
 
   g_autoptr (GArray) lines = read_trace (start);
@@ -453,33 +286,23 @@ test_drag_latency (void)
   g_assert_cmpuint (repaints, >=, 5);
   /* A generous bound: CI machines vary; bench/ measures the 50 ms target. */
   g_assert_cmpfloat (p95, <, 1000.0);
-  destroy_window (win);
+  gui_destroy_window (win);
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  if (g_getenv ("GSK_RENDERER") == NULL)
-    {
-      g_setenv ("GSK_RENDERER", "cairo", TRUE);
-      g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-    }
   const char *dir = g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR") : ".";
   trace_path = g_build_filename (dir, "test-gui-shift-trace.txt", NULL);
   g_remove (trace_path);
   g_setenv ("INVLAB_TRACE", trace_path, TRUE);
   inv_trace_reopen ();
 
-  app = g_object_new (INV_TYPE_APPLICATION, "application-id", "io.github.invlab.InvarianceLab.TestShift",
-                      "flags", G_APPLICATION_NON_UNIQUE, NULL);
+  app = gui_app_new ("io.github.invlab.InvarianceLab.TestShift");
   g_autoptr (GSettings) settings = inv_settings_new ();
   if (settings)
     g_settings_set_boolean (settings, "align-to-identity", FALSE);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
 
   g_test_add_func ("/gui-shift/sliders", test_sliders);
   g_test_add_func ("/gui-shift/drag-latency", test_drag_latency);

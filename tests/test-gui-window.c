@@ -4,9 +4,8 @@
  * closing during training and opening/saving models are checked, and the
  * window is rendered to PNG (test-gui-*.png in G_TEST_BUILDDIR). */
 #include "config.h"
-#include "inv-application.h"
+#include "gui-common.h"
 #include "inv-settings.h"
-#include "inv-window-private.h"
 #include "metrics.h"
 #include "model.h"
 #include <glib/gstdio.h>
@@ -16,92 +15,10 @@
 
 static InvApplication *app;
 
-/* ASan builds: fontconfig, Pango and Cairo keep font caches for the life of
- * the process; LeakSanitizer reports them at exit. Our own objects are
- * checked with weak pointers instead (destroy_window). */
-const char *__lsan_default_suppressions (void);
-const char *
-__lsan_default_suppressions (void)
-{
-  return "leak:libfontconfig.so\n"
-         "leak:libpangoft2-1.0.so\n"
-         "leak:libpangocairo-1.0.so\n";
-}
-
-#define WAIT_TIMEOUT_S 240
 #define WINDOW_W 1200
 #define WINDOW_H 800
 
-/* ---- main loop helpers ---- */
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition cond, gpointer data, const char *what)
-{
-  gint64 end = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        g_error ("timed out waiting for %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for ms milliseconds. */
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-  g_timeout_add (ms, timeout_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-window_idle_cond (gpointer data)
-{
-  return inv_window_is_idle (data);
-}
-
-static gboolean
-finished_cond (gpointer data)
-{
-  InvTrainState s = inv_window_get_state (data);
-  return s == INV_TRAIN_STATE_FINISHED || s == INV_TRAIN_STATE_FAILED;
-}
-
-static gboolean
-pointer_cleared_cond (gpointer data)
-{
-  return *(gpointer *) data == NULL;
-}
-
-typedef struct {
-  InvWindow *win;
-  size_t step;
-} StepWait;
-
-static gboolean
-step_reached_cond (gpointer data)
-{
-  StepWait *w = data;
-  return inv_window_get_step (w->win) >= w->step;
-}
-
-static void
-wait_for_step (InvWindow *win, size_t step)
-{
-  StepWait w = { win, step };
-  wait_until (step_reached_cond, &w, "a training step");
-}
+/* ---- main-loop stalls ---- */
 
 /* Nanoseconds this thread has waited on a run queue for a CPU (Linux
  * schedstat), or 0 when the kernel does not tell. */
@@ -180,110 +97,7 @@ new_window (const char *group, guint subset, guint eval_interval)
   g_object_set (inv_window_get_setup_panel (win), "subset", subset, "epochs", 1u, NULL);
   g_object_set (inv_window_get_preferences (win), "eval-images", 128u,
                 "eval-interval", eval_interval, "threads", 2u, NULL);
-  gtk_window_set_default_size (GTK_WINDOW (win), WINDOW_W, WINDOW_H);
-  gtk_window_present (GTK_WINDOW (win));
-  wait_until (window_idle_cond, win, "the data set");
-  gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  return win;
-}
-
-static void
-destroy_window (InvWindow *win)
-{
-  InvTrainSession *session = inv_window_get_session (win);
-  gpointer win_ptr = win, session_ptr = session;
-  g_object_add_weak_pointer (G_OBJECT (win), &win_ptr);
-  g_object_add_weak_pointer (G_OBJECT (session), &session_ptr);
-  gtk_window_destroy (GTK_WINDOW (win));
-  wait_until (pointer_cleared_cond, &session_ptr, "the training session to be finalized");
-  wait_until (pointer_cleared_cond, &win_ptr, "the window to be finalized");
-}
-
-/* ---- rendering ---- */
-
-static GdkTexture *
-render_widget (GtkWidget *widget, const char *png_name)
-{
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  g_autoptr (GskRenderNode) node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  GdkTexture *tex = gsk_renderer_render_texture (renderer, node,
-                                                 &GRAPHENE_RECT_INIT (0, 0, (float) w, (float) h));
-  g_autofree char *path = g_build_filename (g_getenv ("G_TEST_BUILDDIR") ? g_getenv ("G_TEST_BUILDDIR")
-                                                                         : ".", png_name, NULL);
-  g_assert_true (gdk_texture_save_to_png (tex, path));
-  g_test_message ("window rendered to %s", path);
-  return tex;
-}
-
-typedef struct {
-  int x, y, w, h;
-} Region;
-
-static Region
-widget_region (InvWindow *win, GtkWidget *widget)
-{
-  graphene_rect_t b;
-  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (win), &b));
-  Region r = { (int) ceilf (b.origin.x), (int) ceilf (b.origin.y), (int) b.size.width,
-               (int) b.size.height };
-  g_assert_cmpint (r.w, >, 50);
-  g_assert_cmpint (r.h, >, 50);
-  return r;
-}
-
-static guchar *
-download (GdkTexture *tex, gsize *stride)
-{
-  int w = gdk_texture_get_width (tex), h = gdk_texture_get_height (tex);
-  *stride = (gsize) w * 4;
-  guchar *data = g_malloc (*stride * (gsize) h); /* (h, w, 4) B, G, R, A */
-  gdk_texture_download (tex, data, *stride);
-  return data;
-}
-
-/* Standard deviation of the luminance over the region (0..255). */
-static double
-region_contrast (GdkTexture *tex, Region r)
-{
-  gsize stride;
-  g_autofree guchar *px = download (tex, &stride);
-  double s = 0, s2 = 0, n = 0;
-  for (int y = r.y; y < r.y + r.h && y < gdk_texture_get_height (tex); y++)
-    for (int x = r.x; x < r.x + r.w && x < gdk_texture_get_width (tex); x++)
-      {
-        const guchar *p = px + (gsize) y * stride + (gsize) x * 4;
-        double l = 0.114 * p[0] + 0.587 * p[1] + 0.299 * p[2];
-        s += l;
-        s2 += l * l;
-        n++;
-      }
-  return n > 0 ? sqrt (MAX (s2 / n - (s / n) * (s / n), 0)) : 0;
-}
-
-/* Fraction of the region's pixels that differ between a and b. */
-static double
-region_change (GdkTexture *a, GdkTexture *b, Region r)
-{
-  g_assert_cmpint (gdk_texture_get_width (a), ==, gdk_texture_get_width (b));
-  g_assert_cmpint (gdk_texture_get_height (a), ==, gdk_texture_get_height (b));
-  gsize stride;
-  g_autofree guchar *pa = download (a, &stride);
-  g_autofree guchar *pb = download (b, &stride);
-  double changed = 0, n = 0;
-  for (int y = r.y; y < r.y + r.h; y++)
-    for (int x = r.x; x < r.x + r.w; x++)
-      {
-        gsize o = (gsize) y * stride + (gsize) x * 4;
-        int d = abs (pa[o] - pb[o]) + abs (pa[o + 1] - pb[o + 1]) + abs (pa[o + 2] - pb[o + 2]);
-        changed += d > 12;
-        n++;
-      }
-  return changed / n;
+  return gui_present_window (win, WINDOW_W, WINDOW_H);
 }
 
 static double
@@ -326,10 +140,11 @@ test_train_c4 (void)
   g_assert_cmpuint (inv_saliency_grid_get_n_filled_cells (grid), ==, 0);
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "pause"));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "save"));
-  g_autoptr (GdkTexture) before = render_widget (GTK_WIDGET (win), "test-gui-before.png");
-  Region grid_r = widget_region (win, GTK_WIDGET (grid));
-  Region plot_r = widget_region (win, GTK_WIDGET (inv_window_get_plot (win, "loss")));
-  Region acc_r = widget_region (win, GTK_WIDGET (inv_window_get_plot (win, "orbit_accuracy")));
+  g_autoptr (GdkTexture) before = gui_render_widget (GTK_WIDGET (win), "test-gui-before.png");
+  GuiRegion grid_r = gui_widget_region (win, GTK_WIDGET (grid));
+  GuiRegion plot_r = gui_widget_region (win, GTK_WIDGET (inv_window_get_plot (win, "loss")));
+  GuiRegion acc_r = gui_widget_region (win,
+                                       GTK_WIDGET (inv_window_get_plot (win, "orbit_accuracy")));
 
   StallMeter meter;
   stall_meter_start (&meter);
@@ -338,28 +153,28 @@ test_train_c4 (void)
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "pause"));
 
   /* Use the window while it trains: tabs, sample, size. */
-  wait_for_step (win, 4);
+  gui_wait_for_step (win, 4);
   g_test_message ("switching to the invariance tab");
   gtk_stack_set_visible_child_name (GTK_STACK (stack), "invariance");
-  spin (150);
+  gui_spin (150);
   g_test_message ("changing the sample");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.next-sample", NULL);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.next-sample", NULL);
-  spin (150);
+  gui_spin (150);
   g_test_message ("switching to the training tab");
   gtk_stack_set_visible_child_name (GTK_STACK (stack), "training");
   g_test_message ("resizing");
   gtk_window_set_default_size (GTK_WINDOW (win), WINDOW_W - 60, WINDOW_H - 40);
-  spin (150);
+  gui_spin (150);
   gtk_window_set_default_size (GTK_WINDOW (win), WINDOW_W, WINDOW_H);
   g_test_message ("waiting for the end");
-  wait_until (finished_cond, win, "training to finish");
+  gui_wait_trained (win);
   double stall_ms = stall_meter_stop (&meter);
   g_test_message ("longest main-loop stall while training: %.1f ms", stall_ms);
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_FINISHED);
   g_assert_cmpfloat (stall_ms, <, 100.0);
 
-  wait_until (window_idle_cond, win, "the grid's orbits");
+  gui_wait_idle (win);
   /* 2000 images / 64 per step = 32 steps: snapshots at 0, 10, 20, 30, 32. */
   assert_plot_points (win, "loss", 10);
   assert_plot_points (win, "orbit_accuracy", 5);
@@ -370,19 +185,19 @@ test_train_c4 (void)
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "save"));
 
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) after = render_widget (GTK_WIDGET (win), "test-gui-after.png");
-  g_assert_cmpint (widget_region (win, GTK_WIDGET (grid)).w, ==, grid_r.w);
-  double grid_change = region_change (before, after, grid_r);
-  double loss_change = region_change (before, after, plot_r);
-  double acc_change = region_change (before, after, acc_r);
+  g_autoptr (GdkTexture) after = gui_render_widget (GTK_WIDGET (win), "test-gui-after.png");
+  g_assert_cmpint (gui_widget_region (win, GTK_WIDGET (grid)).w, ==, grid_r.w);
+  double grid_change = gui_region_change (before, after, grid_r);
+  double loss_change = gui_region_change (before, after, plot_r);
+  double acc_change = gui_region_change (before, after, acc_r);
   g_test_message ("changed pixels: grid %.3f, loss plot %.3f, accuracy plot %.3f",
                   grid_change, loss_change, acc_change);
   g_assert_cmpfloat (grid_change, >, 0.05);
   g_assert_cmpfloat (loss_change, >, 0.005);
   g_assert_cmpfloat (acc_change, >, 0.005);
-  g_assert_cmpfloat (region_contrast (after, grid_r), >, 10);
-  g_assert_cmpfloat (region_contrast (after, plot_r), >, 5);
-  g_assert_cmpfloat (region_contrast (before, grid_r), >, 5);
+  g_assert_cmpfloat (gui_region_luminance (after, grid_r).stddev, >, 10);
+  g_assert_cmpfloat (gui_region_luminance (after, plot_r).stddev, >, 5);
+  g_assert_cmpfloat (gui_region_luminance (before, grid_r).stddev, >, 5);
 
   /* Aligned to the identity, the weight-tied model's maps agree across the
    * orbit, the unconstrained model's do not. */
@@ -405,9 +220,9 @@ test_train_c4 (void)
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
   gtk_stack_set_visible_child_name (GTK_STACK (stack), "invariance");
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) aligned = render_widget (GTK_WIDGET (win), "test-gui-aligned.png");
-  g_assert_cmpfloat (region_change (after, aligned, grid_r), >, 0.01);
-  destroy_window (win);
+  g_autoptr (GdkTexture) aligned = gui_render_widget (GTK_WIDGET (win), "test-gui-aligned.png");
+  g_assert_cmpfloat (gui_region_change (after, aligned, grid_r), >, 0.01);
+  gui_destroy_window (win);
 }
 
 static void
@@ -417,15 +232,16 @@ test_train_d4 (void)
   InvSaliencyGrid *grid = inv_window_get_grid (win);
   g_assert_cmpuint (inv_saliency_grid_get_n_columns (grid), ==, 8);
   activate ("train");
-  wait_until (finished_cond, win, "training to finish");
+  gui_wait_trained (win);
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_FINISHED);
-  wait_until (window_idle_cond, win, "the grid's orbits");
+  gui_wait_idle (win);
   g_assert_cmpuint (inv_saliency_grid_get_n_filled_cells (grid), ==, 3 * 8);
   assert_plot_points (win, "sis", 2);
   gtk_test_widget_wait_for_draw (GTK_WIDGET (win));
-  g_autoptr (GdkTexture) tex = render_widget (GTK_WIDGET (win), "test-gui-d4.png");
-  g_assert_cmpfloat (region_contrast (tex, widget_region (win, GTK_WIDGET (grid))), >, 10);
-  destroy_window (win);
+  g_autoptr (GdkTexture) tex = gui_render_widget (GTK_WIDGET (win), "test-gui-d4.png");
+  GuiRegion grid_r = gui_widget_region (win, GTK_WIDGET (grid));
+  g_assert_cmpfloat (gui_region_luminance (tex, grid_r).stddev, >, 10);
+  gui_destroy_window (win);
 }
 
 static void
@@ -433,23 +249,23 @@ test_pause_resume_reset (void)
 {
   InvWindow *win = new_window ("c4", 20000, 1000);
   activate ("train");
-  wait_for_step (win, 3);
+  gui_wait_for_step (win, 3);
   activate ("pause");
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_PAUSED);
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "pause"));
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "train"));
-  spin (400); /* the step in flight finishes and is reported */
+  gui_spin (400); /* the step in flight finishes and is reported */
   size_t paused_at = inv_window_get_step (win);
-  spin (400);
+  gui_spin (400);
   g_assert_cmpuint (inv_window_get_step (win), ==, paused_at);
 
   activate ("train"); /* resumes */
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_RUNNING);
-  wait_for_step (win, paused_at + 2);
+  gui_wait_for_step (win, paused_at + 2);
 
   activate ("reset");
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_IDLE);
-  spin (400); /* whatever the old run still posts is dropped */
+  gui_spin (400); /* whatever the old run still posts is dropped */
   g_assert_cmpuint (inv_window_get_step (win), ==, 0);
   g_assert_cmpuint (inv_plot_get_n_points (inv_window_get_plot (win, "loss"), 0), ==, 0);
   g_assert_cmpuint (inv_plot_get_n_points (inv_window_get_plot (win, "sis"), 0), ==, 0);
@@ -457,15 +273,15 @@ test_pause_resume_reset (void)
 
   /* Reset while paused, then train again from scratch. */
   activate ("train");
-  wait_for_step (win, 2);
+  gui_wait_for_step (win, 2);
   activate ("pause");
   activate ("reset");
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_IDLE);
   activate ("train");
-  wait_for_step (win, 2);
+  gui_wait_for_step (win, 2);
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_RUNNING);
   activate ("reset");
-  destroy_window (win);
+  gui_destroy_window (win);
 }
 
 static void
@@ -473,9 +289,9 @@ test_close_during_training (void)
 {
   InvWindow *win = new_window ("c4", 20000, 5);
   activate ("train");
-  wait_for_step (win, 6); /* a snapshot has been taken */
+  gui_wait_for_step (win, 6); /* a snapshot has been taken */
   g_assert_cmpint (inv_window_get_state (win), ==, INV_TRAIN_STATE_RUNNING);
-  destroy_window (win);
+  gui_destroy_window (win);
   g_assert_null (gtk_application_get_active_window (GTK_APPLICATION (app)));
 }
 
@@ -533,19 +349,13 @@ row_filled_cond (gpointer data)
          && inv_saliency_grid_get_cell_map (inv_window_get_grid (w->win), w->family, 0) != NULL;
 }
 
-static gboolean
-file_exists_cond (gpointer data)
-{
-  return g_file_test (data, G_FILE_TEST_EXISTS);
-}
-
 static void
 open_and_wait (InvWindow *win, const char *path, InvFamily family)
 {
   g_autoptr (GFile) file = g_file_new_for_path (path);
   inv_window_open_file (win, file);
   RowWait w = { win, family };
-  wait_until (row_filled_cond, &w, "the opened model's row");
+  gui_wait_until (row_filled_cond, &w, "the opened model's row");
 }
 
 static void
@@ -573,7 +383,7 @@ test_open_and_save (void)
   g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "save"));
   inv_window_save_to_folder (win, folder);
   g_autofree char *saved = g_build_filename (out, "weight-tied-tied-mlp-c4.safetensors", NULL);
-  wait_until (file_exists_cond, saved, "the saved model");
+  gui_wait_for_file (saved);
   g_autoptr (InvModel) back = inv_model_load (saved, &error);
   g_assert_no_error (error);
   g_assert_cmpint (back->kind, ==, INV_MODEL_TIED_MLP);
@@ -583,7 +393,7 @@ test_open_and_save (void)
   g_assert_cmpstr (inv_setup_panel_get_group (inv_window_get_setup_panel (win)), ==, "d4");
   g_assert_cmpuint (inv_saliency_grid_get_n_columns (grid), ==, 8);
   g_assert_cmpuint (inv_saliency_grid_get_n_filled_cells (grid), ==, 8);
-  destroy_window (win);
+  gui_destroy_window (win);
 
   const char *files[] = { tied, reg, d4, saved };
   for (size_t i = 0; i < G_N_ELEMENTS (files); i++)
@@ -625,12 +435,12 @@ test_actions (void)
   GtkWidget *prefs = GTK_WIDGET (inv_window_get_preferences (win));
   g_assert_true (gtk_widget_get_visible (prefs));
   gtk_test_widget_wait_for_draw (prefs);
-  g_autoptr (GdkTexture) prefs_png = render_widget (prefs, "test-gui-preferences.png");
+  g_autoptr (GdkTexture) prefs_png = gui_render_widget (prefs, "test-gui-preferences.png");
   gtk_window_close (GTK_WINDOW (inv_window_get_preferences (win)));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (inv_window_get_preferences (win))));
   activate ("shortcuts");
   activate ("about");
-  spin (300);
+  gui_spin (300);
   /* Close the dialogs the actions opened (every toplevel but ours). */
   GListModel *toplevels = gtk_window_get_toplevels ();
   for (guint i = g_list_model_get_n_items (toplevels); i-- > 0;)
@@ -639,32 +449,19 @@ test_actions (void)
       if (GTK_IS_SHORTCUTS_WINDOW (w) || GTK_IS_ABOUT_DIALOG (w))
         gtk_window_destroy (w);
     }
-  destroy_window (win);
+  gui_destroy_window (win);
 }
 
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  /* A headless X server has no GPU: software GL takes ~300 ms a frame
-   * whatever the app draws (and its driver leaks at exit). Setting
-   * GSK_RENDERER in the environment tests another renderer. */
-  if (g_getenv ("GSK_RENDERER") == NULL)
-    {
-      g_setenv ("GSK_RENDERER", "cairo", TRUE);
-      g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-    }
-  app = g_object_new (INV_TYPE_APPLICATION, "application-id", "io.github.invlab.InvarianceLab.Test",
-                      "flags", G_APPLICATION_NON_UNIQUE, NULL);
+  app = gui_app_new ("io.github.invlab.InvarianceLab.Test");
   /* These tests start from a grid that is not aligned to the identity
    * (the app's default, kept in GSettings, is aligned). */
   g_autoptr (GSettings) settings = inv_settings_new ();
   if (settings)
     g_settings_set_boolean (settings, "align-to-identity", FALSE);
-  g_autoptr (GError) error = NULL;
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
 
   g_test_add_func ("/gui-window/actions", test_actions);
   g_test_add_func ("/gui-window/train-c4", test_train_c4);

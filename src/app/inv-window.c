@@ -53,7 +53,9 @@ update_subtitle (InvWindow *self)
   g_autofree char *text = NULL;
   const char *group = inv_setup_panel_get_group (self->setup_panel);
   if (self->data && self->group)
-    text = g_strdup_printf (_("%s · %s, %zu elements"), self->data->ds->title, group,
+    text = g_strdup_printf (_("%s · %s, %zu elements"),
+                            /* the core names its data sets in English; the catalog has them */
+                            gettext (self->data->ds->title), group,
                             self->group->order);
   else
     text = g_strdup_printf (_("%s · %s"), inv_setup_panel_get_dataset (self->setup_panel), group);
