@@ -128,13 +128,9 @@ class App:
             time.sleep(0.05)
         sys.exit(f"bench/gui.py: no '{event}' in the trace after {timeout} s")
 
-    def action(self, name, param=None, wait=True):
+    def action(self, name, param=None):
         cmd = ["gapplication", "action", APP_ID, name] + ([param] if param else [])
-        if wait:
-            subprocess.run(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            return None
-        return subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        subprocess.run(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start_training(self, timeout=120):
         """app.train until the trace says training runs (the action is
@@ -219,7 +215,8 @@ def percentile(sorted_v, p):
 
 
 def latency(a):
-    """Slider-to-repaint over a.runs drags of 30 noise values, 50 ms apart."""
+    """Slider-to-repaint over a.runs drags of 30 noise values, 50 ms apart,
+    sent by bench/invlab-drive over one D-Bus connection."""
     with tempfile.TemporaryDirectory() as tmp:
         app = App(a.build_dir, {"architecture": "'mlp'", "eval-subset-size": "256",
                                 "epochs": "100", "train-subset": "0"}, tmp)
@@ -228,12 +225,8 @@ def latency(a):
         lat, stalls, sliders = [], [], 0
         for run in range(a.runs):
             since = app.trace.lines()[-1][0]
-            pending = []
-            for i in range(30):
-                pending.append(app.action("set-shift", f"('noise', {(i + 1) / 30:.4f})", wait=False))
-                time.sleep(0.05)
-            for p in pending:
-                p.wait()
+            subprocess.run([os.path.join(a.build_dir, "bench", "invlab-drive"), APP_ID, "noise",
+                            "30", "50"], env=app.env, check=True)
             time.sleep(1.5)
             lines = [l for l in app.trace.lines() if l[0] > since]
             drag_end = max(t for t, e, _ in lines if e == "slider") if lines else since
