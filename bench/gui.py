@@ -33,6 +33,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP_ID = "io.github.invlab.InvarianceLab"
 DEMO_ACCURACY = 0.78
+# The demo's settings (the rest are the app's defaults: batch 64, Adam,
+# seed 1, 256 evaluation images, 2 worker threads): every training image
+# once, at a learning rate that gets there in one pass.
+DEMO_SETTINGS = {"lambda": "1.0", "learning-rate": "0.002", "train-subset": "1000000",
+                 "epochs": "1"}
 SHIFTS = ["noise", "blur", "contrast", "invert", "occlude", "mix", "uniform"]
 
 
@@ -171,8 +176,10 @@ def demo(a):
     times, rss, accs = [], [], []
     for run in range(a.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            app = App(a.build_dir, {"architecture": f"'{a.arch}'", "lambda": "1.0",
-                                    "eval-interval": str(a.eval_interval)}, tmp)
+            settings = dict(DEMO_SETTINGS, architecture=f"'{a.arch}'",
+                            **{"eval-interval": str(a.eval_interval)})
+            settings.update(kv.split("=", 1) for kv in a.set)
+            app = App(a.build_dir, settings, tmp)
             t0 = app.start_training()
             end = time.time() + a.timeout
             reached, best = None, None
@@ -219,7 +226,7 @@ def latency(a):
     sent by bench/invlab-drive over one D-Bus connection."""
     with tempfile.TemporaryDirectory() as tmp:
         app = App(a.build_dir, {"architecture": "'mlp'", "eval-subset-size": "256",
-                                "epochs": "100", "train-subset": "0"}, tmp)
+                                "epochs": "100", "train-subset": "1000000"}, tmp)
         t0 = app.start_training()
         app.wait_for("snapshot", 120, t0)
         lat, stalls, sliders = [], [], 0
@@ -261,7 +268,7 @@ def soak(a):
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         app = App(a.build_dir, {"architecture": f"'{a.arch}'", "epochs": "1000",
-                                "train-subset": "0"}, tmp)
+                                "train-subset": "1000000"}, tmp)
         t0 = app.start_training()
         start = time.time()
         samples = []   # (seconds, rss MB)
@@ -311,6 +318,8 @@ def main():
     d.add_argument("--timeout", type=float, default=300)
     d.add_argument("--eval-interval", type=int, default=50)
     d.add_argument("--trace-out", help="keep each run's trace as TRACE_OUT-ARCH-RUN")
+    d.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="another setting, as GVariant text (e.g. learning-rate=0.002)")
     l = sub.add_parser("latency")
     l.add_argument("--runs", type=int, default=5)
     s = sub.add_parser("soak")

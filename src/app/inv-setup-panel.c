@@ -323,7 +323,7 @@ inv_setup_panel_class_init (InvSetupPanelClass *klass)
   properties[PROP_LEARNING_RATE] =
     g_param_spec_double ("learning-rate", NULL, NULL, 1e-4, 0.1, 1e-3, flags);
   properties[PROP_EPOCHS] = g_param_spec_uint ("epochs", NULL, NULL, 1, 100, 3, flags);
-  properties[PROP_SUBSET] = g_param_spec_uint ("subset", NULL, NULL, 100, 60000, 10000, flags);
+  properties[PROP_SUBSET] = g_param_spec_uint ("subset", NULL, NULL, 100, 1000000, 10000, flags);
   properties[PROP_SEED] = g_param_spec_uint ("seed", NULL, NULL, 0, 999999, 1, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
