@@ -4,6 +4,7 @@
  * closing during training and opening/saving models are checked, and the
  * window is rendered to PNG (test-gui-*.png in G_TEST_BUILDDIR). */
 #include "config.h"
+#include "blas.h"
 #include "gui-common.h"
 #include "inv-settings.h"
 #include "metrics.h"
@@ -441,6 +442,23 @@ test_actions (void)
   activate ("shortcuts");
   activate ("about");
   gui_spin (300);
+  /* About's system information names the BLAS kernels in use. */
+  {
+    GListModel *tl = gtk_window_get_toplevels ();
+    gboolean found = FALSE;
+    for (guint i = 0; i < g_list_model_get_n_items (tl); i++)
+      {
+        g_autoptr (GtkWindow) w = g_list_model_get_item (tl, i);
+        if (!GTK_IS_ABOUT_DIALOG (w))
+          continue;
+        const char *info = gtk_about_dialog_get_system_information (GTK_ABOUT_DIALOG (w));
+        g_assert_nonnull (info);
+        g_assert_nonnull (strstr (info, inv_blas_corename ()));
+        g_assert_true (g_str_has_prefix (info, "BLAS: "));
+        found = TRUE;
+      }
+    g_assert_true (found);
+  }
   /* Close the dialogs the actions opened (every toplevel but ours). */
   GListModel *toplevels = gtk_window_get_toplevels ();
   for (guint i = g_list_model_get_n_items (toplevels); i-- > 0;)

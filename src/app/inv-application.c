@@ -5,6 +5,7 @@
  * of main-loop stalls. */
 #include "config.h"
 #include "inv-application.h"
+#include "blas.h"
 #include "inv-trace.h"
 #include "inv-window.h"
 #include <glib/gi18n.h>
@@ -108,7 +109,14 @@ static void
 about_activated_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   static const char *authors[] = { "The Invariance Lab authors", NULL };
+  /* Diagnostics: the BLAS kernels in use, and why (as invlab --version
+   * --verbose prints them). */
+  int threads = inv_blas_get_threads ();
+  g_autofree char *system = g_strdup_printf (ngettext ("BLAS: %s; %d thread", "BLAS: %s; %d threads",
+                                                       (unsigned long) threads),
+                                             inv_blas_selection_reason (), threads);
   gtk_show_about_dialog (GTK_WINDOW (active_window (user_data)),
+                         "system-information", system,
                          "program-name", _("Invariance Lab"),
                          "logo-icon-name", INVLAB_APP_ID,
                          "version", INVLAB_VERSION,
@@ -324,6 +332,9 @@ inv_application_handle_local_options (GApplication *app, GVariantDict *options)
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("invariance-lab %s\n", INVLAB_VERSION);
+      int threads = inv_blas_get_threads ();
+      g_print (ngettext ("BLAS: %s; %d thread\n", "BLAS: %s; %d threads\n", (unsigned long) threads),
+               inv_blas_selection_reason (), threads);
       return 0;
     }
   g_autofree char *dataset = NULL, *group = NULL;
