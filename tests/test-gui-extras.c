@@ -503,14 +503,19 @@ test_settings (void)
   g_assert_cmpstr (inv_preferences_window_get_dataset_folder (prefs), ==, "/tmp");
   g_settings_set_string (settings, "default-dataset-folder", "");
 
-  /* The setup panel, clamped into its controls' ranges. */
+  /* The setup panel follows the settings over their whole range (the
+   * schema's and the controls' ranges agree; more training images than
+   * the split has means all of them). */
   InvSetupPanel *panel = inv_window_get_setup_panel (win);
   g_settings_set_double (settings, "lambda", 0.5);
-  g_settings_set_int (settings, "train-subset", 0);
+  g_settings_set_int (settings, "train-subset", 1000000);
   double lambda;
   guint subset;
   g_object_get (panel, "lambda", &lambda, "subset", &subset, NULL);
   g_assert_cmpfloat_with_epsilon (lambda, 0.5, 1e-9);
+  g_assert_cmpuint (subset, ==, 1000000);
+  g_settings_set_int (settings, "train-subset", 100);
+  g_object_get (panel, "subset", &subset, NULL);
   g_assert_cmpuint (subset, ==, 100);
   g_object_set (panel, "subset", 1500u, "seed", 42u, NULL);
   g_assert_cmpint (g_settings_get_int (settings, "train-subset"), ==, 1500);
