@@ -170,7 +170,7 @@ inv_group_new (const char *name, size_t h, size_t w, GError **error)
     }
 
   /* a·b: apply b, then a: (a·(b·x))[p] = (b·x)[perm_a[p]] = x[perm_b[perm_a[p]]].
-   * Translations compose by adding shifts mod k (G up to 4096, so no search);
+   * Translations compose by adding shifts mod k (G up to 1024, so no search);
    * the others (G ≤ 8) find each product among the permutations. */
   grp->table = g_new (size_t, G * G);
   grp->inverse = g_new (size_t, G);

@@ -1,4 +1,4 @@
-/* Overflow-checked sizes and aligned buffers. */
+/* Overflow-checked sizes, aligned buffers, and the programs' locale set-up. */
 #include "config.h"
 #include "util.h"
 #include <libintl.h>
