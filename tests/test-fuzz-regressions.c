@@ -32,8 +32,8 @@
 #define IDX_SEP "\xfe\xfeSP"
 #define IDX_SEP_LEN 4
 
-/* Reported bugs not fixed yet: marked incomplete (TODO) while they fail,
- * ordinary passing tests once fixed. */
+/* Reported bugs not fixed yet, each replayed as an incomplete test while it
+ * fails and as an ordinary test once fixed (none open now). */
 typedef struct {
   const char *input;   /* target/name */
   const char *issue;   /* what is wrong, and where */

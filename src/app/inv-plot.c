@@ -125,6 +125,19 @@ history_changed_cb (InvHistory *history, InvPlot *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+void
+inv_plot_theme_for_widget (InvPlotTheme *theme, GtkWidget *widget)
+{
+  GdkRGBA fg;
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  const double background[4] = { 0, 0, 0, 0 };
+  const double foreground[4] = { fg.red, fg.green, fg.blue, fg.alpha };
+  inv_plot_theme_init (theme, background, foreground);
+  PangoFontDescription *font = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
+  if (font && pango_font_description_get_family (font))
+    theme->font_family = pango_font_description_get_family (font);
+}
+
 /* Overrides. */
 
 static void
@@ -135,15 +148,8 @@ inv_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (width < 1 || height < 1)
     return;
 
-  GdkRGBA fg;
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  const double background[4] = { 0, 0, 0, 0 };
-  const double foreground[4] = { fg.red, fg.green, fg.blue, fg.alpha };
   InvPlotTheme theme;
-  inv_plot_theme_init (&theme, background, foreground);
-  PangoFontDescription *font = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
-  if (font && pango_font_description_get_family (font))
-    theme.font_family = pango_font_description_get_family (font);
+  inv_plot_theme_for_widget (&theme, widget);
 
   InvPlotSeries series[INV_N_FAMILIES];
   InvPlotLines lines;

@@ -33,4 +33,8 @@ size_t inv_plot_get_n_points (InvPlot *self, InvFamily family);
 InvFigure *inv_plot_get_figure (InvPlot *self);
 const char *inv_plot_get_title (InvPlot *self);
 
+/* A theme for drawing on widget: transparent background, the widget's
+ * foreground colour and font family (valid while the widget lives). */
+void inv_plot_theme_for_widget (InvPlotTheme *theme, GtkWidget *widget);
+
 G_END_DECLS

@@ -4,6 +4,7 @@
  * (the CLI's theme). S severities. */
 #include "config.h"
 #include "inv-sweep-plot.h"
+#include "inv-plot.h"
 #include "inv-shift-panel.h"
 #include "plot.h"
 #include <glib/gi18n.h>
@@ -103,15 +104,8 @@ inv_sweep_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   double width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
   if (width < 1 || height < 1)
     return;
-  GdkRGBA fg;
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  const double background[4] = { 0, 0, 0, 0 };
-  const double foreground[4] = { fg.red, fg.green, fg.blue, fg.alpha };
   InvPlotTheme theme;
-  inv_plot_theme_init (&theme, background, foreground);
-  PangoFontDescription *font = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
-  if (font && pango_font_description_get_family (font))
-    theme.font_family = pango_font_description_get_family (font);
+  inv_plot_theme_for_widget (&theme, widget);
   theme.font_size = 11;
 
   Figure fig;
